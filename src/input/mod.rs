@@ -1,0 +1,1 @@
+//! Reading inputs: files, directories and stdin, in every supported format.
