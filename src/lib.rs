@@ -3,12 +3,52 @@
 //! The pipeline runs one way, one module per stage:
 //!
 //! ```text
-//! input -> normalize -> shingle -> sketch -> lsh -> verify -> cluster -> report
+//! input -> normalize -> shingle -> sketch -> lsh -> verify -> cluster -> origin -> report
 //! ```
+//!
+//! [`run_scan`] does what `reprint scan` does; [`scan::scan`] stops before writing, for callers
+//! that want the clusters in memory.
 
+pub mod cli;
+pub mod cluster;
+pub mod config;
+pub mod corpus;
+pub mod date;
 pub mod document;
 pub mod input;
+pub mod lsh;
 pub mod messages;
+pub mod normalize;
+pub mod origin;
+pub mod progress;
+pub mod report;
+pub mod scan;
+pub mod shingle;
+pub mod sketch;
+pub mod spool;
+pub mod stopwords;
+pub mod verify;
+
+use std::path::Path;
+
+use anyhow::Result;
 
 pub use document::Document;
 pub use messages::{Location, Messages, Reason};
+pub use report::Summary;
+pub use scan::{ScanConfig, ScanResult};
+
+/// Scans `cfg.inputs` and writes the report into `out`. Returns the summary that was written.
+pub fn run_scan(cfg: &ScanConfig, out: &Path, msgs: &Messages) -> Result<Summary> {
+    report::prepare_dir(out)?;
+    let mut result = scan::scan(cfg, msgs)?;
+    let t = std::time::Instant::now();
+    report::write_atomic(out, "clusters.csv", |w| {
+        report::csv::write_clusters(&result, w)
+    })?;
+    report::write_atomic(out, "pairs.csv", |w| report::csv::write_pairs(&result, w))?;
+    result.timings.report = t.elapsed().as_secs_f64();
+    let summary = Summary::new(cfg, &result, msgs)?;
+    report::write_atomic(out, "summary.json", |w| summary.write_json(w))?;
+    Ok(summary)
+}

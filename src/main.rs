@@ -1,1 +1,51 @@
-fn main() {}
+//! The `reprint` command: parse arguments, run, map the outcome to an exit status.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use reprint::cli::{Cli, Command};
+use reprint::config::scan_config;
+use reprint::Messages;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Scan(args) => {
+            let cfg = match scan_config(&args) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("reprint: error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            if let Err(e) = rayon::ThreadPoolBuilder::new()
+                .num_threads(args.threads)
+                .build_global()
+            {
+                eprintln!("reprint: error: {e}");
+                return ExitCode::from(1);
+            }
+            let msgs = Messages::new(args.input.max_messages, false);
+            match reprint::run_scan(&cfg, &args.out, &msgs) {
+                Ok(summary) => {
+                    if !args.quiet {
+                        eprint!("{}", summary.human());
+                    }
+                    if args.strict && msgs.has_problems() {
+                        eprintln!(
+                            "reprint: --strict: {} input problems (see summary.json)",
+                            msgs.counts().values().sum::<u64>()
+                        );
+                        return ExitCode::from(3);
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("reprint: error: {e:#}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! Normalisation and tokenisation, in one place.
+//!
+//! Two texts that a reader would call the same must give the same tokens, so the tokeniser folds
+//! everything that copy-and-paste, reformatting and aggregator templates change:
+//!
+//! * Unicode NFKC (full-width letters, ligatures, superscripts become their plain forms);
+//! * case folding (lower case, plus `ß` -> `ss` and final sigma -> sigma);
+//! * curly and straight apostrophes inside a word are dropped (`don't` = `don’t` = `dont`);
+//! * `.` and `,` between digits are dropped (`1,400` = `1400`);
+//! * every other punctuation mark, quote, dash or symbol separates words;
+//! * whitespace of any kind separates words.
+//!
+//! Scripts written without spaces (Han, Hiragana, Katakana) give one token per character, so
+//! Chinese and Japanese text still shingles into meaningful n-grams.
+//!
+//! Each token keeps the byte range it came from, so matched passages can be reported as offsets
+//! into the original text. ASCII, the bulk of most corpora, takes a fast path that touches each
+//! byte once; other characters go through `unicode-normalization` a word at a time.
+
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+use xxhash_rust::xxh3::xxh3_64;
+
+/// A normalised word: its hash, where it came from, and what kind of word it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// xxh3 of the normalised word's UTF-8 bytes.
+    pub hash: u64,
+    /// Byte range of the word in the original text.
+    pub start: u32,
+    pub end: u32,
+    /// True for function words (see [`crate::stopwords`]); the spin-resistant view keeps only these.
+    pub stopword: bool,
+}
+
+/// Reusable tokeniser: keeps its scratch buffers between documents.
+#[derive(Default)]
+pub struct Tokenizer {
+    word: Vec<u8>,
+    scratch: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// Letter, digit or combining mark: part of a word.
+    Word,
+    /// Apostrophe: dropped, the word goes on.
+    Joiner,
+    /// `.` or `,`: dropped between two digits, a separator elsewhere.
+    Decimal,
+    /// A character that is a word on its own (Han, Kana).
+    Alone,
+    Separator,
+}
+
+fn class_of(c: char) -> Class {
+    if c.is_ascii() {
+        return match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' => Class::Word,
+            '\'' => Class::Joiner,
+            '.' | ',' => Class::Decimal,
+            _ => Class::Separator,
+        };
+    }
+    match c {
+        '\u{2019}' | '\u{2018}' | '\u{02BC}' | '\u{FF07}' => Class::Joiner,
+        '\u{3040}'..='\u{30FF}'
+        | '\u{3400}'..='\u{4DBF}'
+        | '\u{4E00}'..='\u{9FFF}'
+        | '\u{F900}'..='\u{FAFF}'
+        | '\u{20000}'..='\u{2FFFF}' => Class::Alone,
+        c if c.is_alphanumeric() || is_combining_mark(c) => Class::Word,
+        _ => Class::Separator,
+    }
+}
+
+impl Tokenizer {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends the tokens of `text` to `out` (which is not cleared).
+    pub fn tokenize(&mut self, text: &str, out: &mut Vec<Token>) {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        let mut start = 0;
+        let mut ascii_only = true;
+        self.word.clear();
+        while i < bytes.len() {
+            let b = bytes[i];
+            let (c, len) = if b < 0x80 {
+                (b as char, 1)
+            } else {
+                let c = text[i..].chars().next().unwrap_or('\u{FFFD}');
+                (c, c.len_utf8())
+            };
+            match class_of(c) {
+                Class::Word => {
+                    if self.word.is_empty() {
+                        start = i;
+                        ascii_only = true;
+                    }
+                    if len == 1 {
+                        self.word.push(b.to_ascii_lowercase());
+                    } else {
+                        ascii_only = false;
+                        self.word.extend_from_slice(&bytes[i..i + len]);
+                    }
+                }
+                Class::Joiner if !self.word.is_empty() => {}
+                Class::Decimal
+                    if !self.word.is_empty()
+                        && self.word.last().is_some_and(u8::is_ascii_digit)
+                        && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {}
+                Class::Alone => {
+                    self.flush(start, i, ascii_only, out);
+                    self.word.extend_from_slice(&bytes[i..i + len]);
+                    self.flush(i, i + len, false, out);
+                }
+                _ => self.flush(start, i, ascii_only, out),
+            }
+            i += len;
+        }
+        self.flush(start, bytes.len(), ascii_only, out);
+    }
+
+    fn flush(&mut self, start: usize, end: usize, ascii_only: bool, out: &mut Vec<Token>) {
+        if self.word.is_empty() {
+            return;
+        }
+        if !ascii_only {
+            fold_unicode(&self.word, &mut self.scratch);
+            self.word.clear();
+            self.word.extend_from_slice(self.scratch.as_bytes());
+        }
+        if !self.word.is_empty() {
+            out.push(Token {
+                hash: xxh3_64(&self.word),
+                start: start as u32,
+                end: end as u32,
+                stopword: crate::stopwords::is_stopword(&self.word),
+            });
+        }
+        self.word.clear();
+    }
+}
+
+/// NFKC, then case folding, keeping only letters, digits and marks.
+fn fold_unicode(word: &[u8], out: &mut String) {
+    out.clear();
+    let word = String::from_utf8_lossy(word);
+    for c in word.nfkc() {
+        if !(c.is_alphanumeric() || is_combining_mark(c)) {
+            continue;
+        }
+        match c {
+            'ß' | 'ẞ' => out.push_str("ss"),
+            'ς' => out.push('σ'),
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    // Recompose what lower-casing may have decomposed, so `É` and `é` fold alike.
+    if !out.is_ascii() {
+        let composed: String = out.nfc().collect();
+        *out = composed;
+    }
+}
+
+/// The normalised text as words joined by single spaces: what "same normalised text" means for
+/// the `exact` relation, and a readable way to see what the tokeniser does.
+pub fn normalize(text: &str) -> String {
+    let mut tokenizer = Tokenizer::new();
+    let mut tokens = Vec::new();
+    tokenizer.tokenize(text, &mut tokens);
+    let mut out = String::with_capacity(text.len());
+    let mut scratch = String::new();
+    for t in &tokens {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        let raw = &text[t.start as usize..t.end as usize];
+        let cleaned: String = raw
+            .chars()
+            .filter(|c| class_of(*c) != Class::Joiner && *c != '.' && *c != ',')
+            .collect();
+        if cleaned.is_ascii() {
+            out.push_str(&cleaned.to_ascii_lowercase());
+        } else {
+            fold_unicode(cleaned.as_bytes(), &mut scratch);
+            out.push_str(&scratch);
+        }
+    }
+    out
+}
+
+/// A fingerprint of the whole normalised text: equal for texts that differ only in what
+/// normalisation folds away.
+pub fn text_fingerprint(tokens: &[Token]) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for t in tokens {
+        h.update(&t.hash.to_le_bytes());
+    }
+    h.digest()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<String> {
+        let n = normalize(text);
+        if n.is_empty() {
+            vec![]
+        } else {
+            n.split(' ').map(String::from).collect()
+        }
+    }
+
+    fn hashes(text: &str) -> Vec<u64> {
+        let mut t = Vec::new();
+        Tokenizer::new().tokenize(text, &mut t);
+        t.iter().map(|t| t.hash).collect()
+    }
+
+    #[test]
+    fn folds_case_quotes_and_dashes() {
+        assert_eq!(
+            words("“Don’t PANIC” — he said"),
+            ["dont", "panic", "he", "said"]
+        );
+        assert_eq!(
+            hashes("“Don’t PANIC” — he said"),
+            hashes("\"don't panic\" - He SAID")
+        );
+    }
+
+    #[test]
+    fn numbers_keep_their_digits_together() {
+        assert_eq!(
+            words("1,400 tickets, 6.7% up. End."),
+            ["1400", "tickets", "67", "up", "end"]
+        );
+    }
+
+    #[test]
+    fn nfkc_and_case_folding() {
+        // Full-width letters, a ligature, sharp s, decomposed accents.
+        assert_eq!(
+            words("ＡＢＣ ﬁnal Straße Cafe\u{301}"),
+            ["abc", "final", "strasse", "café"]
+        );
+        assert_eq!(hashes("CAFÉ"), hashes("cafe\u{301}"));
+        assert_eq!(words("ΟΔΟΣ"), words("οδος"));
+    }
+
+    #[test]
+    fn whitespace_and_punctuation_only() {
+        assert!(words(" \t\n ... --- !!! ").is_empty());
+        assert!(words("").is_empty());
+    }
+
+    #[test]
+    fn han_characters_are_tokens_of_their_own() {
+        assert_eq!(words("北京大学 opened"), ["北", "京", "大", "学", "opened"]);
+    }
+
+    #[test]
+    fn offsets_point_into_the_original() {
+        let text = "  Hello, “wörld”!";
+        let mut t = Vec::new();
+        Tokenizer::new().tokenize(text, &mut t);
+        assert_eq!(t.len(), 2);
+        assert_eq!(&text[t[0].start as usize..t[0].end as usize], "Hello");
+        assert_eq!(&text[t[1].start as usize..t[1].end as usize], "wörld");
+    }
+
+    #[test]
+    fn stopwords_are_flagged() {
+        let mut t = Vec::new();
+        Tokenizer::new().tokenize("The fire at the Docks", &mut t);
+        let flags: Vec<bool> = t.iter().map(|t| t.stopword).collect();
+        assert_eq!(flags, [true, false, true, true, false]);
+    }
+
+    #[test]
+    fn fingerprint_ignores_formatting() {
+        let tok = |s: &str| {
+            let mut t = Vec::new();
+            Tokenizer::new().tokenize(s, &mut t);
+            text_fingerprint(&t)
+        };
+        assert_eq!(tok("One two.\n\nThree"), tok("ONE   two three"));
+        assert_ne!(tok("one two three"), tok("one three two"));
+    }
+}

@@ -1,0 +1,262 @@
+//! Naming the original of a cluster, and how each copy was made.
+//!
+//! The original is the member published first. Where dates tie or are missing, the texts decide:
+//! a copy that wraps the original contains all of it plus a little more (a site's header and
+//! footer), while an excerpt holds only part of it. Last, a member from a known wire service or
+//! publisher (`--wire-sources`) is preferred, then the lowest input position, so the choice is
+//! always deterministic.
+
+use serde::Serialize;
+
+use crate::verify::Measures;
+
+/// How a copy relates to its original.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    /// Same normalised text.
+    Exact,
+    /// The original, whole, inside a longer page.
+    Wrapped,
+    /// Part of the original.
+    Excerpt,
+    /// The original with small insertions and deletions.
+    Edited,
+    /// A synonym or paraphrase rewrite.
+    Spun,
+}
+
+impl Relation {
+    pub fn name(self) -> &'static str {
+        match self {
+            Relation::Exact => "exact",
+            Relation::Wrapped => "wrapped",
+            Relation::Excerpt => "excerpt",
+            Relation::Edited => "edited",
+            Relation::Spun => "spun",
+        }
+    }
+
+    pub const ALL: [Relation; 5] = [
+        Relation::Exact,
+        Relation::Wrapped,
+        Relation::Excerpt,
+        Relation::Edited,
+        Relation::Spun,
+    ];
+}
+
+/// Containment (word 5-grams) from which one text is "inside" another.
+const INSIDE: f64 = 0.9;
+/// A contained text at least this share of the container's length was wrapped by it; a shorter
+/// one is an excerpt of it.
+const WRAP_SHARE: f64 = 0.6;
+
+/// The relation of copy `b` to original `a`, from their measures (`a` first).
+pub fn relation(m: &Measures) -> Relation {
+    if m.same_text {
+        return Relation::Exact;
+    }
+    let (ta, tb) = (m.tokens_a as f64, m.tokens_b as f64);
+    if m.long.a_in_b >= INSIDE && tb > ta {
+        return Relation::Wrapped;
+    }
+    if m.long.b_in_a >= INSIDE && tb < ta {
+        return Relation::Excerpt;
+    }
+    if m.long.jaccard >= 0.5 || m.long.a_in_b.min(m.long.b_in_a) >= 0.6 {
+        return Relation::Edited;
+    }
+    Relation::Spun
+}
+
+/// What naming needs to know about one member.
+#[derive(Clone, Debug)]
+pub struct Member {
+    /// Position in the input, the last tie-breaker.
+    pub index: u32,
+    pub timestamp: Option<i64>,
+    pub wire: bool,
+}
+
+/// Picks the original among `members` (at least one). `measures(i, j)` gives the measures of
+/// members `i` and `j` (positions in `members`, `i` first).
+pub fn pick_original(
+    members: &[Member],
+    measures: &mut dyn FnMut(usize, usize) -> Measures,
+) -> usize {
+    let earliest = members.iter().filter_map(|m| m.timestamp).min();
+    // Candidates: those with the earliest date, and those without a date (they may be earlier).
+    let candidates: Vec<usize> = (0..members.len())
+        .filter(|&i| members[i].timestamp.is_none() || members[i].timestamp == earliest)
+        .collect();
+    if candidates.len() == 1 {
+        return candidates[0];
+    }
+    // Containment: count, for each candidate, the candidates that derive from it (wrap it or are
+    // excerpts of it) minus those it derives from.
+    let mut score = vec![0i32; candidates.len()];
+    for x in 0..candidates.len() {
+        for y in x + 1..candidates.len() {
+            let m = measures(candidates[x], candidates[y]);
+            if m.same_text {
+                continue;
+            }
+            let (tx, ty) = (m.tokens_a as f64, m.tokens_b as f64);
+            let x_in_y = m.long.a_in_b >= INSIDE && tx < ty;
+            let y_in_x = m.long.b_in_a >= INSIDE && ty < tx;
+            let x_derives_from_y =
+                (x_in_y && tx < WRAP_SHARE * ty) || (y_in_x && ty >= WRAP_SHARE * tx);
+            let y_derives_from_x =
+                (y_in_x && ty < WRAP_SHARE * tx) || (x_in_y && tx >= WRAP_SHARE * ty);
+            if x_derives_from_y {
+                score[y] += 1;
+                score[x] -= 1;
+            } else if y_derives_from_x {
+                score[x] += 1;
+                score[y] -= 1;
+            }
+        }
+    }
+    // Best containment score, then dated before undated, then wire, then input order.
+    let mut best = 0;
+    for c in 1..candidates.len() {
+        let key = |i: usize| {
+            let m = &members[candidates[i]];
+            (
+                std::cmp::Reverse(score[i]),
+                m.timestamp.is_none(),
+                !m.wire,
+                m.index,
+            )
+        };
+        if key(c) < key(best) {
+            best = c;
+        }
+    }
+    candidates[best]
+}
+
+/// Known wire services and publishers, matched against a document's `source`.
+#[derive(Clone, Debug, Default)]
+pub struct WireSources {
+    names: Vec<String>,
+}
+
+impl WireSources {
+    pub fn new(names: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        WireSources {
+            names: names
+                .into_iter()
+                .map(|n| n.as_ref().trim().to_lowercase())
+                .filter(|n| !n.is_empty())
+                .collect(),
+        }
+    }
+
+    /// True when `source` is one of the names, or a domain or phrase containing one as a whole
+    /// word (`reuters` matches `Reuters`, `reuters.com` and `Thomson Reuters`).
+    pub fn contains(&self, source: &str) -> bool {
+        let s = source.trim().to_lowercase();
+        if s.is_empty() {
+            return false;
+        }
+        self.names.iter().any(|n| {
+            s == *n
+                || s.split(|c: char| !c.is_alphanumeric() && c != '-')
+                    .any(|w| w == n)
+                || (n.contains(|c: char| !c.is_alphanumeric()) && s.contains(n.as_str()))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::{Measures, Profile};
+
+    const STORY: &str =
+        "Fire crews spent the night fighting a blaze that destroyed a warehouse on the \
+        Kelmsport docks, the harbour authority said on Tuesday. Nobody was hurt, but the building \
+        and the grain stored in it were lost. The cause of the fire is not yet known, and an \
+        investigation will begin once the site is safe. Dock workers said they saw smoke rising \
+        from the roof shortly after midnight and called the fire brigade at once.";
+
+    fn member(index: u32, timestamp: Option<i64>, wire: bool) -> Member {
+        Member {
+            index,
+            timestamp,
+            wire,
+        }
+    }
+
+    #[test]
+    fn relations() {
+        let o = Profile::new(STORY);
+        let wrapped = Profile::new(&format!("Site news. Home. Sport. {STORY} Subscribe now."));
+        let excerpt = Profile::new(&STORY[..STORY.find("The cause").unwrap()]);
+        let edited = Profile::new(&STORY.replace(
+            "Nobody was hurt, but",
+            "Two people were treated for smoke, and",
+        ));
+        assert_eq!(relation(&Measures::of(&o, &o)), Relation::Exact);
+        assert_eq!(relation(&Measures::of(&o, &wrapped)), Relation::Wrapped);
+        assert_eq!(relation(&Measures::of(&o, &excerpt)), Relation::Excerpt);
+        assert_eq!(relation(&Measures::of(&o, &edited)), Relation::Edited);
+    }
+
+    #[test]
+    fn earliest_date_wins() {
+        let ms = [
+            member(0, Some(200), false),
+            member(1, Some(100), false),
+            member(2, None, true),
+        ];
+        let o = Profile::new(STORY);
+        // Member 2 is undated and a wire, but member 1 is dated earliest and nothing contains it.
+        let picked = pick_original(&ms, &mut |_, _| {
+            Measures::of(&o, &Profile::new("something else entirely here"))
+        });
+        assert_eq!(picked, 1);
+        let only = [member(0, Some(5), false), member(1, Some(9), false)];
+        assert_eq!(pick_original(&only, &mut |_, _| unreachable!()), 0);
+    }
+
+    #[test]
+    fn without_dates_the_wrapped_copy_points_to_the_original() {
+        let profiles = [
+            Profile::new(&format!("Site news. Home. Sport. {STORY} Subscribe now.")),
+            Profile::new(STORY),
+        ];
+        let ms = [member(0, None, false), member(1, None, false)];
+        assert_eq!(
+            pick_original(&ms, &mut |i, j| Measures::of(&profiles[i], &profiles[j])),
+            1
+        );
+        // An excerpt (well under the wrap share) points the other way.
+        let profiles = [Profile::new(&STORY[..120]), Profile::new(STORY)];
+        assert_eq!(
+            pick_original(&ms, &mut |i, j| Measures::of(&profiles[i], &profiles[j])),
+            1
+        );
+    }
+
+    #[test]
+    fn tie_goes_to_the_wire() {
+        let o = Profile::new(STORY);
+        let ms = [member(0, Some(7), false), member(1, Some(7), true)];
+        assert_eq!(pick_original(&ms, &mut |_, _| Measures::of(&o, &o)), 1);
+    }
+
+    #[test]
+    fn wire_names() {
+        let w = WireSources::new(["reuters", "ap", "apnews.com"]);
+        assert!(w.contains("Reuters"));
+        assert!(w.contains("reuters.com"));
+        assert!(w.contains("Thomson Reuters"));
+        assert!(w.contains("AP"));
+        assert!(w.contains("https://apnews.com"));
+        assert!(!w.contains("apple-daily"));
+        assert!(!w.contains(""));
+    }
+}

@@ -1,0 +1,54 @@
+//! Writing the report: `clusters.csv`, `pairs.csv` and `summary.json`.
+//!
+//! Each file is written to a temporary name in the output folder and renamed into place, and
+//! `summary.json` goes last: a report folder with a `summary.json` newer than its CSVs is
+//! complete; a scan that dies midway leaves no summary (the old one is removed first).
+
+pub mod csv;
+pub mod summary;
+
+use std::fs;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+pub use summary::Summary;
+
+/// Report files, in the order they are written.
+pub const FILES: [&str; 3] = ["clusters.csv", "pairs.csv", "summary.json"];
+
+/// Writes `name` in `dir` atomically: the content goes to a temporary file that is renamed.
+pub fn write_atomic(
+    dir: &Path,
+    name: &str,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+    {
+        let mut w = BufWriter::new(tmp.as_file_mut());
+        write(&mut w)?;
+        w.flush().with_context(|| format!("writing {name}"))?;
+    }
+    let path = dir.join(name);
+    tmp.persist(&path)
+        .with_context(|| format!("renaming into {}", path.display()))?;
+    Ok(())
+}
+
+/// Creates the output folder and removes the summary of an earlier report, so that a scan that
+/// fails from here on cannot leave a report that looks complete.
+pub fn prepare_dir(dir: &Path) -> Result<()> {
+    fs::create_dir_all(dir)
+        .with_context(|| format!("creating the output folder {}", dir.display()))?;
+    let summary = dir.join("summary.json");
+    if summary.exists() {
+        fs::remove_file(&summary)
+            .with_context(|| format!("removing the old {}", summary.display()))?;
+    }
+    Ok(())
+}

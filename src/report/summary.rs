@@ -1,0 +1,176 @@
+//! `summary.json` and the short human summary printed at the end of a scan.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::messages::Messages;
+use crate::origin::Relation;
+use crate::scan::{CandidateStats, ScanConfig, ScanResult, Timings, ViewConfig};
+
+#[derive(Serialize)]
+pub struct Summary {
+    pub version: &'static str,
+    pub documents: Documents,
+    pub clusters: u64,
+    pub copies: BTreeMap<&'static str, u64>,
+    pub pairs: Pairs,
+    pub largest_clusters: Vec<LargestCluster>,
+    pub parameters: Parameters,
+    pub timings_seconds: Timings,
+    pub input_bytes: u64,
+    pub input_files: u64,
+    pub megabytes_per_second: f64,
+    pub problems: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct Documents {
+    /// Records seen: scanned plus skipped.
+    pub read: u64,
+    pub scanned: u64,
+    pub skipped: u64,
+    /// Skipped records by reason, and kept-with-a-warning records (`invalid_utf8`, `duplicate_id`).
+    pub skipped_by_reason: BTreeMap<String, u64>,
+    pub warnings_by_reason: BTreeMap<String, u64>,
+    pub in_clusters: u64,
+}
+
+#[derive(Serialize)]
+pub struct Pairs {
+    pub candidates: u64,
+    pub verified: u64,
+    pub by_view: Vec<CandidateStats>,
+}
+
+#[derive(Serialize)]
+pub struct LargestCluster {
+    pub cluster_id: usize,
+    pub original: String,
+    pub size: usize,
+    pub copies: BTreeMap<&'static str, u64>,
+}
+
+#[derive(Serialize)]
+pub struct Parameters {
+    pub num_perm: usize,
+    pub views: Vec<ViewConfig>,
+    pub max_bucket: usize,
+    pub threads: usize,
+}
+
+fn relation_counts<'a>(rels: impl Iterator<Item = &'a Relation>) -> BTreeMap<&'static str, u64> {
+    let mut m = BTreeMap::new();
+    for r in rels {
+        *m.entry(r.name()).or_insert(0) += 1;
+    }
+    m
+}
+
+impl Summary {
+    pub fn new(cfg: &ScanConfig, r: &ScanResult, msgs: &Messages) -> Result<Summary> {
+        let counts = msgs.counts();
+        let skipped: u64 = counts
+            .iter()
+            .filter(|(k, _)| k.drops_record())
+            .map(|(_, v)| v)
+            .sum();
+        let scanned = r.corpus.len() as u64;
+        let mut largest = Vec::new();
+        for (i, c) in r.clusters.iter().enumerate().take(10) {
+            largest.push(LargestCluster {
+                cluster_id: i + 1,
+                original: r.corpus.document(c.original)?.id,
+                size: c.copies.len() + 1,
+                copies: relation_counts(c.copies.iter().map(|c| &c.relation)),
+            });
+        }
+        let in_clusters = r.clusters.iter().map(|c| c.copies.len() as u64 + 1).sum();
+        Ok(Summary {
+            version: env!("CARGO_PKG_VERSION"),
+            documents: Documents {
+                read: scanned + skipped,
+                scanned,
+                skipped,
+                skipped_by_reason: counts
+                    .iter()
+                    .filter(|(k, _)| k.drops_record())
+                    .map(|(k, v)| (k.name().to_string(), *v))
+                    .collect(),
+                warnings_by_reason: counts
+                    .iter()
+                    .filter(|(k, _)| !k.drops_record())
+                    .map(|(k, v)| (k.name().to_string(), *v))
+                    .collect(),
+                in_clusters,
+            },
+            clusters: r.clusters.len() as u64,
+            copies: relation_counts(
+                r.clusters
+                    .iter()
+                    .flat_map(|c| c.copies.iter().map(|c| &c.relation)),
+            ),
+            pairs: Pairs {
+                candidates: r.candidate_pairs,
+                verified: r.pairs.len() as u64,
+                by_view: r.candidates.clone(),
+            },
+            largest_clusters: largest,
+            parameters: Parameters {
+                num_perm: cfg.num_perm,
+                views: cfg.views.clone(),
+                max_bucket: cfg.max_bucket,
+                threads: rayon::current_num_threads(),
+            },
+            timings_seconds: r.timings.clone(),
+            input_bytes: r.bytes,
+            input_files: r.files,
+            megabytes_per_second: if r.timings.total > 0.0 {
+                r.bytes as f64 / 1e6 / r.timings.total
+            } else {
+                0.0
+            },
+            problems: msgs.examples(),
+        })
+    }
+
+    pub fn write_json(&self, w: &mut dyn Write) -> Result<()> {
+        serde_json::to_writer_pretty(&mut *w, self)?;
+        writeln!(w)?;
+        Ok(())
+    }
+
+    /// A few lines for a person at the end of a scan (stderr).
+    pub fn human(&self) -> String {
+        let d = &self.documents;
+        let mut s = format!(
+            "reprint: {} documents read, {} scanned, {} skipped; {} clusters holding {} documents; {} verified pairs of {} candidates; {:.2} s ({:.1} MB/s)\n",
+            d.read, d.scanned, d.skipped, self.clusters, d.in_clusters, self.pairs.verified, self.pairs.candidates, self.timings_seconds.total, self.megabytes_per_second
+        );
+        if !self.copies.is_empty() {
+            let rel: Vec<String> = self
+                .copies
+                .iter()
+                .map(|(k, v)| format!("{v} {k}"))
+                .collect();
+            s += &format!("reprint: copies by relation: {}\n", rel.join(", "));
+        }
+        for c in self.largest_clusters.iter().take(5) {
+            s += &format!(
+                "reprint:   cluster {:>4}: {:>5} documents, original {}\n",
+                c.cluster_id, c.size, c.original
+            );
+        }
+        if !d.skipped_by_reason.is_empty() {
+            let why: Vec<String> = d
+                .skipped_by_reason
+                .iter()
+                .map(|(k, v)| format!("{v} {k}"))
+                .collect();
+            s += &format!("reprint: skipped: {}\n", why.join(", "));
+        }
+        s
+    }
+}

@@ -1,0 +1,664 @@
+//! The scan: every stage wired together, from paths to clusters.
+//!
+//! ```text
+//! read (one thread) -> [tokenise, shingle, sketch, spool] (all threads, chunk by chunk)
+//!   -> LSH candidates per view -> verify (all threads) -> anchored clusters -> name originals
+//! ```
+//!
+//! Memory: per document only its spool address, a fingerprint and its band keys stay in memory;
+//! texts are read back from the spool for candidate pairs and the report.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::mpsc::sync_channel;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+use serde::Serialize;
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::cluster::{anchored, components, Link};
+use crate::corpus::{Corpus, DocEntry};
+use crate::date::parse_timestamp;
+use crate::input::{read_paths, Chunk, InputOptions};
+use crate::lsh::{band_keys, candidate_pairs, choose_bands, Bands, BucketStats};
+use crate::messages::{Location, Messages, Reason};
+use crate::normalize::{text_fingerprint, Token, Tokenizer};
+use crate::origin::{pick_original, relation, Member, Relation, WireSources};
+use crate::progress::Progress;
+use crate::shingle::{shingles, View};
+use crate::sketch::minhash;
+use crate::spool::Spool;
+use crate::verify::Measures;
+use crate::Document;
+
+/// One LSH index over one view of the documents.
+#[derive(Clone, Debug, Serialize)]
+pub struct ViewConfig {
+    pub view: &'static str,
+    #[serde(skip)]
+    pub kind: View,
+    /// Words per shingle.
+    pub shingle: usize,
+    /// Jaccard similarity the banding aims at.
+    pub threshold: f64,
+    #[serde(flatten)]
+    pub bands: Bands,
+}
+
+/// Everything a scan needs, resolved from the command line (or built by a library caller).
+#[derive(Clone, Debug)]
+pub struct ScanConfig {
+    pub inputs: Vec<PathBuf>,
+    pub input: InputOptions,
+    pub num_perm: usize,
+    pub views: Vec<ViewConfig>,
+    pub max_bucket: usize,
+    pub wire_sources: WireSources,
+    pub progress: bool,
+    /// Where the spool goes (default: the system's temporary directory).
+    pub temp_dir: Option<PathBuf>,
+}
+
+impl ScanConfig {
+    /// The default views: word 5-grams at `threshold` (or the given bands and rows), and the
+    /// function-word skeleton for spun copies.
+    pub fn default_views(
+        num_perm: usize,
+        shingle: usize,
+        threshold: f64,
+        bands: Option<usize>,
+        rows: Option<usize>,
+    ) -> Vec<ViewConfig> {
+        let words = match (bands, rows) {
+            (Some(b), Some(r)) => Bands { bands: b, rows: r },
+            (Some(b), None) => Bands {
+                bands: b,
+                rows: (num_perm / b).max(1),
+            },
+            (None, Some(r)) => Bands {
+                bands: (num_perm / r).max(1),
+                rows: r,
+            },
+            (None, None) => choose_bands(threshold, num_perm),
+        };
+        vec![
+            ViewConfig {
+                view: "words",
+                kind: View::Words,
+                shingle,
+                threshold,
+                bands: words,
+            },
+            ViewConfig {
+                view: "skeleton",
+                kind: View::Skeleton,
+                shingle: SKELETON_SHINGLE,
+                threshold: SKELETON_THRESHOLD,
+                bands: choose_bands(SKELETON_THRESHOLD, num_perm),
+            },
+        ]
+    }
+}
+
+/// Function words per skeleton shingle, and the Jaccard threshold of the skeleton view (see the
+/// README's measurements: spun copies keep 0.15 to 0.8 of their skeleton 5-grams, unrelated
+/// texts under 0.08).
+pub const SKELETON_SHINGLE: usize = 5;
+pub const SKELETON_THRESHOLD: f64 = 0.3;
+
+/// A copy in a cluster, described against the cluster's original.
+#[derive(Clone, Debug, Serialize)]
+pub struct Copy {
+    pub doc: u32,
+    pub relation: Relation,
+    pub measures: MeasuresOut,
+}
+
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct MeasuresOut {
+    pub similarity: f64,
+    pub containment: f64,
+}
+
+impl From<&Measures> for MeasuresOut {
+    fn from(m: &Measures) -> Self {
+        MeasuresOut {
+            similarity: m.similarity(),
+            containment: m.containment(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Cluster {
+    pub original: u32,
+    pub copies: Vec<Copy>,
+}
+
+/// A verified pair, oriented original first.
+#[derive(Clone, Debug)]
+pub struct Pair {
+    pub a: u32,
+    pub b: u32,
+    pub relation: Relation,
+    pub measures: Measures,
+}
+
+/// Seconds spent in each stage.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Timings {
+    pub read_and_sketch: f64,
+    pub candidates: f64,
+    pub verify: f64,
+    pub cluster: f64,
+    pub report: f64,
+    pub total: f64,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct CandidateStats {
+    pub view: String,
+    pub pairs: u64,
+    #[serde(flatten)]
+    pub buckets: BucketStats,
+}
+
+/// The outcome of a scan, before it is written out.
+pub struct ScanResult {
+    pub corpus: Corpus,
+    pub clusters: Vec<Cluster>,
+    pub pairs: Vec<Pair>,
+    pub files: u64,
+    pub bytes: u64,
+    pub candidates: Vec<CandidateStats>,
+    pub candidate_pairs: u64,
+    pub timings: Timings,
+}
+
+/// What one worker produced for one chunk of input.
+struct ChunkOut {
+    entries: Vec<DocEntry>,
+    /// Band keys of all documents of the chunk, one block of `keys_per_doc` per document.
+    keys: Vec<u64>,
+    id_hashes: Vec<u64>,
+}
+
+struct Worker<'a> {
+    cfg: &'a ScanConfig,
+    msgs: &'a Messages,
+    spool: &'a Spool,
+    tokenizer: Tokenizer,
+    tokens: Vec<Token>,
+    scratch: Vec<u64>,
+    shingles: Vec<u64>,
+    sig: Vec<u64>,
+    docs: Vec<Document>,
+    buf: Vec<u8>,
+    one: Vec<u8>,
+}
+
+impl<'a> Worker<'a> {
+    fn new(cfg: &'a ScanConfig, msgs: &'a Messages, spool: &'a Spool) -> Self {
+        Worker {
+            cfg,
+            msgs,
+            spool,
+            tokenizer: Tokenizer::new(),
+            tokens: Vec::new(),
+            scratch: Vec::new(),
+            shingles: Vec::new(),
+            sig: vec![0; cfg.num_perm],
+            docs: Vec::new(),
+            buf: Vec::new(),
+            one: Vec::new(),
+        }
+    }
+
+    fn process(&mut self, chunk: Chunk) -> Result<ChunkOut> {
+        self.docs.clear();
+        chunk.parse(&self.cfg.input, self.msgs, &mut self.docs);
+        let keys_per_doc: usize = self.cfg.views.iter().map(|v| v.bands.bands).sum();
+        let mut out = ChunkOut {
+            entries: Vec::with_capacity(self.docs.len()),
+            keys: Vec::with_capacity(self.docs.len() * keys_per_doc),
+            id_hashes: Vec::new(),
+        };
+        self.buf.clear();
+        let mut lens = Vec::with_capacity(self.docs.len());
+        let docs = std::mem::take(&mut self.docs);
+        for doc in &docs {
+            self.tokens.clear();
+            self.tokenizer.tokenize(&doc.text, &mut self.tokens);
+            if self.tokens.is_empty() {
+                self.msgs.skip(
+                    Reason::EmptyText,
+                    &Location::file(format!("document {:?}", doc.id)),
+                    "no words in the text",
+                );
+                continue;
+            }
+            for view in &self.cfg.views {
+                self.shingles.clear();
+                shingles(
+                    &self.tokens,
+                    view.kind,
+                    view.shingle,
+                    &mut self.scratch,
+                    &mut self.shingles,
+                );
+                if minhash(&self.shingles, &mut self.sig) {
+                    band_keys(&self.sig, view.bands, &mut out.keys);
+                } else {
+                    // No shingle in this view (a text without function words): keys that match
+                    // nothing, so the block keeps its length.
+                    let salt = xxh3_64(doc.id.as_bytes()) ^ 0xdead_beef;
+                    out.keys.extend(
+                        (0..view.bands.bands as u64)
+                            .map(|b| salt.wrapping_add(b).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1),
+                    );
+                }
+            }
+            Spool::encode(doc, &mut self.one);
+            lens.push(self.one.len() as u32);
+            self.buf.extend_from_slice(&self.one);
+            out.entries.push(DocEntry::new(
+                text_fingerprint(&self.tokens),
+                parse_timestamp(&doc.date),
+            ));
+            out.id_hashes.push(xxh3_64(doc.id.as_bytes()));
+        }
+        self.docs = docs;
+        let refs = self
+            .spool
+            .append(&self.buf, &lens)
+            .context("writing to the spool")?;
+        for (e, r) in out.entries.iter_mut().zip(refs) {
+            e.spool = r;
+        }
+        Ok(out)
+    }
+}
+
+/// Runs the scan. Per-record problems go to `msgs`; errors are fatal ones (unreadable spool,
+/// a path that does not exist).
+pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
+    let started = Instant::now();
+    let mut timings = Timings::default();
+    let spool = Spool::new(cfg.temp_dir.as_deref()).context("creating the spool file")?;
+    let keys_per_doc: usize = cfg.views.iter().map(|v| v.bands.bands).sum();
+    let progress = Progress::new(cfg.progress);
+
+    // Stage 1: read, tokenise, sketch, spool.
+    let mut entries: Vec<DocEntry> = Vec::new();
+    let mut view_entries: Vec<Vec<(u64, u32)>> = vec![Vec::new(); cfg.views.len()];
+    let mut id_hashes: Vec<(u64, u32)> = Vec::new();
+    let threads = rayon::current_num_threads().max(1);
+    let (tx, rx) = sync_channel::<Chunk>(2 * threads);
+    let reader = {
+        let inputs = cfg.inputs.clone();
+        let opts = cfg.input.clone();
+        let msgs: &Messages = msgs;
+        let progress = &progress;
+        move || -> Result<crate::input::InputStats> {
+            read_paths(&inputs, &opts, msgs, &mut |chunk| {
+                progress.add_bytes(chunk_bytes(&chunk));
+                tx.send(chunk).is_ok()
+            })
+        }
+    };
+    let stats = std::thread::scope(|s| -> Result<crate::input::InputStats> {
+        let handle = s.spawn(reader);
+        let mut batch = Vec::with_capacity(2 * threads);
+        loop {
+            batch.clear();
+            match rx.recv() {
+                Ok(c) => batch.push(c),
+                Err(_) => break,
+            }
+            while batch.len() < 2 * threads {
+                match rx.try_recv() {
+                    Ok(c) => batch.push(c),
+                    Err(_) => break,
+                }
+            }
+            let outs: Vec<Result<ChunkOut>> = batch
+                .par_drain(..)
+                .map_init(|| Worker::new(cfg, msgs, &spool), |w, c| w.process(c))
+                .collect();
+            for out in outs {
+                let out = out?;
+                for (k, (e, idh)) in out.entries.into_iter().zip(out.id_hashes).enumerate() {
+                    let idx = entries.len() as u32;
+                    entries.push(e);
+                    id_hashes.push((idh, idx));
+                    let block = &out.keys[k * keys_per_doc..(k + 1) * keys_per_doc];
+                    let mut at = 0;
+                    for (v, view) in cfg.views.iter().enumerate() {
+                        view_entries[v].extend(
+                            block[at..at + view.bands.bands]
+                                .iter()
+                                .map(|&key| (key, idx)),
+                        );
+                        at += view.bands.bands;
+                    }
+                }
+            }
+            progress.set_docs(entries.len() as u64);
+        }
+        drop(rx);
+        handle
+            .join()
+            .map_err(|_| anyhow::anyhow!("the reading thread panicked"))?
+    })?;
+    let mut corpus = Corpus {
+        spool,
+        docs: entries,
+        renamed: Vec::new(),
+    };
+    corpus.renamed = rename_duplicate_ids(&corpus, &mut id_hashes, msgs)?;
+    timings.read_and_sketch = started.elapsed().as_secs_f64();
+
+    // Stage 2: candidates from each view, plus exact duplicates by fingerprint.
+    let t = Instant::now();
+    progress.stage("finding candidates");
+    let mut all_pairs: Vec<(u32, u32)> = Vec::new();
+    let mut candidates = Vec::new();
+    for (v, view) in cfg.views.iter().enumerate() {
+        let (pairs, buckets) = candidate_pairs(&mut view_entries[v], cfg.max_bucket);
+        view_entries[v] = Vec::new();
+        candidates.push(CandidateStats {
+            view: view.view.to_string(),
+            pairs: pairs.len() as u64,
+            buckets,
+        });
+        all_pairs.extend(pairs);
+    }
+    let mut exact: Vec<(u64, u32)> = corpus
+        .docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.fingerprint, i as u32))
+        .collect();
+    let (pairs, buckets) = candidate_pairs(&mut exact, cfg.max_bucket);
+    candidates.push(CandidateStats {
+        view: "exact".into(),
+        pairs: pairs.len() as u64,
+        buckets,
+    });
+    all_pairs.extend(pairs);
+    all_pairs.par_sort_unstable();
+    all_pairs.dedup();
+    let candidate_count = all_pairs.len() as u64;
+    timings.candidates = t.elapsed().as_secs_f64();
+
+    // Stage 3: verify each candidate pair on the texts.
+    let t = Instant::now();
+    progress.stage("verifying pairs");
+    let verified = verify_pairs(&corpus, &all_pairs)?;
+    drop(all_pairs);
+    timings.verify = t.elapsed().as_secs_f64();
+
+    // Stage 4: clusters and originals.
+    let t = Instant::now();
+    progress.stage("clustering");
+    let (clusters, pairs) = build_clusters(&corpus, verified, &cfg.wire_sources)?;
+    timings.cluster = t.elapsed().as_secs_f64();
+    timings.total = started.elapsed().as_secs_f64();
+    progress.finish();
+    Ok(ScanResult {
+        corpus,
+        clusters,
+        pairs,
+        files: stats.files,
+        bytes: stats.bytes,
+        candidates,
+        candidate_pairs: candidate_count,
+        timings,
+    })
+}
+
+fn chunk_bytes(c: &Chunk) -> u64 {
+    match c {
+        Chunk::Documents(d) => d.iter().map(|d| d.text.len() as u64).sum(),
+        Chunk::JsonLines { data, .. } => data.len() as u64,
+    }
+}
+
+/// Later records whose id was already taken get `#2`, `#3`... appended, with a warning.
+fn rename_duplicate_ids(
+    corpus: &Corpus,
+    id_hashes: &mut [(u64, u32)],
+    msgs: &Messages,
+) -> Result<Vec<(u32, String)>> {
+    id_hashes.par_sort_unstable();
+    let mut renamed = Vec::new();
+    let mut i = 0;
+    while i < id_hashes.len() {
+        let mut j = i + 1;
+        while j < id_hashes.len() && id_hashes[j].0 == id_hashes[i].0 {
+            j += 1;
+        }
+        if j - i > 1 {
+            // Same hash: group by the real id (hash collisions are possible, if unlikely).
+            let mut seen: HashMap<String, u32> = HashMap::new();
+            for &(_, idx) in &id_hashes[i..j] {
+                let id = corpus.spool.read(corpus.docs[idx as usize].spool)?.id;
+                let n = seen.entry(id.clone()).or_insert(0);
+                *n += 1;
+                if *n > 1 {
+                    let new = format!("{id}#{n}");
+                    msgs.warn(
+                        Reason::DuplicateId,
+                        &Location::file(format!("document {id:?}")),
+                        format_args!("id already used by an earlier record; renamed {new:?}"),
+                    );
+                    renamed.push((idx, new));
+                }
+            }
+        }
+        i = j;
+    }
+    renamed.sort_unstable_by_key(|r| r.0);
+    Ok(renamed)
+}
+
+/// Verifies candidate pairs in parallel, grouped by their first document so its profile is
+/// built once per group. Returns the pairs that are copies, with their measures.
+fn verify_pairs(corpus: &Corpus, pairs: &[(u32, u32)]) -> Result<Vec<(u32, u32, Measures)>> {
+    let mut groups: Vec<&[(u32, u32)]> = Vec::new();
+    let mut i = 0;
+    while i < pairs.len() {
+        let mut j = i + 1;
+        while j < pairs.len() && pairs[j].0 == pairs[i].0 {
+            j += 1;
+        }
+        groups.push(&pairs[i..j]);
+        i = j;
+    }
+    let results: Vec<Result<Vec<(u32, u32, Measures)>>> = groups
+        .par_iter()
+        .map(|g| {
+            let a = corpus.profile(g[0].0)?;
+            let mut out = Vec::new();
+            for &(x, y) in g.iter() {
+                // Same fingerprint means same normalised text: no need to read both back.
+                let m =
+                    if corpus.docs[x as usize].fingerprint == corpus.docs[y as usize].fingerprint {
+                        Measures::of(&a, &a)
+                    } else {
+                        Measures::of(&a, &corpus.profile(y)?)
+                    };
+                if m.is_copy() {
+                    out.push((x, y, m));
+                }
+            }
+            Ok(out)
+        })
+        .collect();
+    let mut verified = Vec::new();
+    for r in results {
+        verified.extend(r?);
+    }
+    Ok(verified)
+}
+
+/// Swaps the two sides of measures taken as (a, b) into (b, a).
+pub fn flip(m: &Measures) -> Measures {
+    let f = |o: crate::verify::Overlap| crate::verify::Overlap {
+        a_in_b: o.b_in_a,
+        b_in_a: o.a_in_b,
+        ..o
+    };
+    Measures {
+        same_text: m.same_text,
+        short: f(m.short),
+        long: f(m.long),
+        skeleton: f(m.skeleton),
+        tokens_a: m.tokens_b,
+        tokens_b: m.tokens_a,
+    }
+}
+
+fn build_clusters(
+    corpus: &Corpus,
+    verified: Vec<(u32, u32, Measures)>,
+    wire: &WireSources,
+) -> Result<(Vec<Cluster>, Vec<Pair>)> {
+    let edges: Vec<(u32, u32)> = verified.iter().map(|v| (v.0, v.1)).collect();
+    let nodes: Vec<u32> = edges.iter().flat_map(|e| [e.0, e.1]).collect();
+    let comps = components(&nodes, &edges);
+    let measured: HashMap<(u32, u32), Measures> =
+        verified.iter().map(|v| ((v.0, v.1), v.2)).collect();
+    let links: Vec<Link> = verified
+        .iter()
+        .map(|v| Link {
+            a: v.0,
+            b: v.1,
+            weight: v.2.short.max().max(v.2.skeleton.max()),
+        })
+        .collect();
+
+    // Measures of any pair: from verification, or computed now.
+    let measure = |a: u32, b: u32| -> Result<Measures> {
+        if let Some(m) = measured.get(&(a, b)) {
+            return Ok(*m);
+        }
+        if let Some(m) = measured.get(&(b, a)) {
+            return Ok(flip(m));
+        }
+        Ok(Measures::of(&corpus.profile(a)?, &corpus.profile(b)?))
+    };
+
+    let per_component: Vec<Result<Vec<Cluster>>> = comps
+        .par_iter()
+        .map(|comp| {
+            let local: Vec<Link> = links
+                .iter()
+                .copied()
+                .filter(|l| comp.binary_search(&l.a).is_ok())
+                .collect();
+            let mut failed: Option<anyhow::Error> = None;
+            let mut verify = |a: u32, b: u32| match measure(a, b) {
+                Ok(m) => m.is_copy(),
+                Err(e) => {
+                    failed.get_or_insert(e);
+                    false
+                }
+            };
+            let groups = anchored(comp, &local, &mut verify);
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            let mut out = Vec::new();
+            for mut members in groups {
+                members.sort_unstable();
+                let info: Vec<Member> = members
+                    .iter()
+                    .map(|&i| {
+                        let d = corpus.document(i)?;
+                        Ok(Member {
+                            index: i,
+                            timestamp: corpus.docs[i as usize].timestamp(),
+                            wire: wire.contains(&d.source),
+                        })
+                    })
+                    .collect::<Result<_>>()?;
+                let mut err = None;
+                let o = pick_original(&info, &mut |x, y| {
+                    measure(members[x], members[y]).unwrap_or_else(|e| {
+                        err.get_or_insert(e);
+                        Measures::default()
+                    })
+                });
+                if let Some(e) = err {
+                    return Err(e);
+                }
+                let original = members[o];
+                let mut copies = Vec::new();
+                for &m in &members {
+                    if m == original {
+                        continue;
+                    }
+                    let ms = measure(original, m)?;
+                    copies.push(Copy {
+                        doc: m,
+                        relation: relation(&ms),
+                        measures: MeasuresOut::from(&ms),
+                    });
+                }
+                copies.sort_by(|x, y| {
+                    y.measures
+                        .similarity
+                        .total_cmp(&x.measures.similarity)
+                        .then(x.doc.cmp(&y.doc))
+                });
+                out.push(Cluster { original, copies });
+            }
+            Ok(out)
+        })
+        .collect();
+    let mut clusters = Vec::new();
+    for c in per_component {
+        clusters.extend(c?);
+    }
+    clusters.sort_by(|a, b| {
+        b.copies
+            .len()
+            .cmp(&a.copies.len())
+            .then(a.original.cmp(&b.original))
+    });
+
+    // Verified pairs, oriented original-first: within a cluster, towards its original; otherwise
+    // by the same naming rule applied to the pair.
+    let mut original_of: HashMap<u32, u32> = HashMap::new();
+    for c in &clusters {
+        original_of.insert(c.original, c.original);
+        for cp in &c.copies {
+            original_of.insert(cp.doc, c.original);
+        }
+    }
+    let mut pairs = Vec::with_capacity(verified.len());
+    for (a, b, m) in verified {
+        let is_original = |x: u32| original_of.get(&x) == Some(&x);
+        let (ta, tb) = (
+            corpus.docs[a as usize].timestamp(),
+            corpus.docs[b as usize].timestamp(),
+        );
+        let b_first = match (is_original(a), is_original(b)) {
+            (false, true) => true,
+            (true, false) => false,
+            _ => matches!((ta, tb), (Some(x), Some(y)) if y < x),
+        };
+        let (a, b, m) = if b_first { (b, a, flip(&m)) } else { (a, b, m) };
+        pairs.push(Pair {
+            a,
+            b,
+            relation: relation(&m),
+            measures: m,
+        });
+    }
+    pairs.sort_by_key(|p| (p.a.min(p.b), p.a.max(p.b)));
+    Ok((clusters, pairs))
+}
