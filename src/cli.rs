@@ -14,16 +14,14 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Scan a corpus and write clusters of copies into a report folder.
-    #[command(
-        long_about = "Scan a corpus and write clusters of copies into a report folder.\n\n\
+    #[command(long_about = "Scan a corpus and write clusters of copies into a report folder.\n\n\
         Reads every PATH (files, folders recursively, '-' for JSON lines on stdin), finds the \
         documents that are copies of one another (exact, wrapped in boilerplate, excerpted, edited \
         or spun with synonyms), names the original of each cluster and writes clusters.csv, \
         pairs.csv and summary.json into the --out folder.\n\n\
         Exit status: 0 on success, 1 on a fatal error (no report written), 2 on a usage error, \
         3 with --strict when some input records were skipped or had problems (the report is \
-        still written)."
-    )]
+        still written).")]
     Scan(ScanArgs),
 }
 

@@ -15,10 +15,7 @@ pub struct UnionFind {
 
 impl UnionFind {
     pub fn new(n: usize) -> Self {
-        UnionFind {
-            parent: (0..n as u32).collect(),
-            size: vec![1; n],
-        }
+        UnionFind { parent: (0..n as u32).collect(), size: vec![1; n] }
     }
 
     pub fn find(&mut self, mut x: u32) -> u32 {
@@ -56,9 +53,7 @@ pub fn components(nodes: &[u32], edges: &[(u32, u32)]) -> Vec<Vec<u32>> {
             uf.union(i as u32, j as u32);
         }
     }
-    let mut by_root: Vec<(u32, u32)> = (0..local.len() as u32)
-        .map(|i| (uf.find(i), local[i as usize]))
-        .collect();
+    let mut by_root: Vec<(u32, u32)> = (0..local.len() as u32).map(|i| (uf.find(i), local[i as usize])).collect();
     by_root.sort_unstable();
     let mut out: Vec<Vec<u32>> = Vec::new();
     let mut i = 0;
@@ -87,11 +82,7 @@ pub struct Link {
 /// Splits one component into anchored clusters. `links` are the verified links among its members;
 /// `verify(a, b)` decides pairs that have no link yet (they were never candidates). Returns
 /// clusters of two or more members, each with its anchor first.
-pub fn anchored(
-    component: &[u32],
-    links: &[Link],
-    verify: &mut dyn FnMut(u32, u32) -> bool,
-) -> Vec<Vec<u32>> {
+pub fn anchored(component: &[u32], links: &[Link], verify: &mut dyn FnMut(u32, u32) -> bool) -> Vec<Vec<u32>> {
     let mut out = Vec::new();
     let mut work = vec![component.to_vec()];
     while let Some(members) = work.pop() {
@@ -99,11 +90,7 @@ pub fn anchored(
             continue;
         }
         let inside = |x: u32| members.binary_search(&x).is_ok();
-        let local: Vec<Link> = links
-            .iter()
-            .copied()
-            .filter(|l| inside(l.a) && inside(l.b))
-            .collect();
+        let local: Vec<Link> = links.iter().copied().filter(|l| inside(l.a) && inside(l.b)).collect();
         // The anchor: the member with the greatest total link weight, lowest id on ties.
         let mut weight = vec![0.0f64; members.len()];
         for l in &local {
@@ -177,41 +164,13 @@ mod tests {
         // Story A: 0 with copies 1, 2. Story B: 5 with copies 6, 7. Document 3 copies A but
         // borrowed a paragraph of B, so it links weakly to 5.
         let links = [
-            Link {
-                a: 0,
-                b: 1,
-                weight: 1.0,
-            },
-            Link {
-                a: 0,
-                b: 2,
-                weight: 0.9,
-            },
-            Link {
-                a: 1,
-                b: 2,
-                weight: 0.9,
-            },
-            Link {
-                a: 0,
-                b: 3,
-                weight: 0.8,
-            },
-            Link {
-                a: 3,
-                b: 5,
-                weight: 0.3,
-            },
-            Link {
-                a: 5,
-                b: 6,
-                weight: 1.0,
-            },
-            Link {
-                a: 5,
-                b: 7,
-                weight: 0.9,
-            },
+            Link { a: 0, b: 1, weight: 1.0 },
+            Link { a: 0, b: 2, weight: 0.9 },
+            Link { a: 1, b: 2, weight: 0.9 },
+            Link { a: 0, b: 3, weight: 0.8 },
+            Link { a: 3, b: 5, weight: 0.3 },
+            Link { a: 5, b: 6, weight: 1.0 },
+            Link { a: 5, b: 7, weight: 0.9 },
         ];
         let edges: Vec<(u32, u32)> = links.iter().map(|l| (l.a, l.b)).collect();
         let comps = components(&[0, 1, 2, 3, 5, 6, 7], &edges);
@@ -227,23 +186,8 @@ mod tests {
     #[test]
     fn members_are_checked_against_the_anchor() {
         // A chain 0-1-2 where 2 does not verify against the anchor 1... unless verify says so.
-        let links = [
-            Link {
-                a: 0,
-                b: 1,
-                weight: 1.0,
-            },
-            Link {
-                a: 1,
-                b: 2,
-                weight: 1.0,
-            },
-            Link {
-                a: 2,
-                b: 3,
-                weight: 0.5,
-            },
-        ];
+        let links =
+            [Link { a: 0, b: 1, weight: 1.0 }, Link { a: 1, b: 2, weight: 1.0 }, Link { a: 2, b: 3, weight: 0.5 }];
         let mut asked = Vec::new();
         let clusters = anchored(&[0, 1, 2, 3], &links, &mut |a, b| {
             asked.push((a, b));

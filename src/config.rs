@@ -17,12 +17,7 @@ pub enum UsageError {
     #[error("--num-perm must be at least 1")]
     NumPerm,
     #[error("--bands {bands} x --rows {rows} needs {needed} MinHash values, but --num-perm is {num_perm}")]
-    Bands {
-        bands: usize,
-        rows: usize,
-        needed: usize,
-        num_perm: usize,
-    },
+    Bands { bands: usize, rows: usize, needed: usize, num_perm: usize },
     #[error("--{0} must be at least 1")]
     Zero(&'static str),
 }
@@ -45,9 +40,7 @@ impl InputArgs {
 
 /// Progress and summaries go to stderr only when it is a terminal and `--quiet` is off.
 pub fn show_progress(quiet: bool) -> bool {
-    !quiet
-        && std::io::stderr().is_terminal()
-        && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+    !quiet && std::io::stderr().is_terminal() && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
 }
 
 pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, UsageError> {
@@ -72,12 +65,7 @@ pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, UsageError> {
     let views = ScanConfig::default_views(a.num_perm, a.shingle, a.threshold, a.bands, a.rows);
     let b = views[0].bands;
     if b.bands * b.rows > a.num_perm {
-        return Err(UsageError::Bands {
-            bands: b.bands,
-            rows: b.rows,
-            needed: b.bands * b.rows,
-            num_perm: a.num_perm,
-        });
+        return Err(UsageError::Bands { bands: b.bands, rows: b.rows, needed: b.bands * b.rows, num_perm: a.num_perm });
     }
     Ok(ScanConfig {
         inputs: a.paths.clone(),

@@ -20,11 +20,7 @@ const NO_DATE: i64 = i64::MAX;
 
 impl DocEntry {
     pub fn new(fingerprint: u64, timestamp: Option<i64>) -> Self {
-        DocEntry {
-            spool: SpoolRef::default(),
-            fingerprint,
-            timestamp: timestamp.unwrap_or(NO_DATE),
-        }
+        DocEntry { spool: SpoolRef::default(), fingerprint, timestamp: timestamp.unwrap_or(NO_DATE) }
     }
 
     pub fn timestamp(&self) -> Option<i64> {

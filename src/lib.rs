@@ -43,9 +43,7 @@ pub fn run_scan(cfg: &ScanConfig, out: &Path, msgs: &Messages) -> Result<Summary
     report::prepare_dir(out)?;
     let mut result = scan::scan(cfg, msgs)?;
     let t = std::time::Instant::now();
-    report::write_atomic(out, "clusters.csv", |w| {
-        report::csv::write_clusters(&result, w)
-    })?;
+    report::write_atomic(out, "clusters.csv", |w| report::csv::write_clusters(&result, w))?;
     report::write_atomic(out, "pairs.csv", |w| report::csv::write_pairs(&result, w))?;
     result.timings.report = t.elapsed().as_secs_f64();
     let summary = Summary::new(cfg, &result, msgs)?;

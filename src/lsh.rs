@@ -42,10 +42,7 @@ fn integrate(f: impl Fn(f64) -> f64, lo: f64, hi: f64) -> f64 {
 /// plus false negative area for `threshold`.
 pub fn choose_bands(threshold: f64, num_perm: usize) -> Bands {
     let t = threshold.clamp(0.0, 1.0);
-    let mut best = Bands {
-        bands: 1,
-        rows: num_perm.max(1),
-    };
+    let mut best = Bands { bands: 1, rows: num_perm.max(1) };
     let mut best_err = f64::INFINITY;
     for bands in 1..=num_perm {
         for rows in 1..=num_perm / bands {
@@ -88,10 +85,7 @@ pub struct BucketStats {
 
 /// Candidate pairs `(a, b)` with `a < b`, sorted and without repeats, from `(key, doc)` entries.
 /// `entries` is sorted in place.
-pub fn candidate_pairs(
-    entries: &mut [(u64, u32)],
-    max_bucket: usize,
-) -> (Vec<(u32, u32)>, BucketStats) {
+pub fn candidate_pairs(entries: &mut [(u64, u32)], max_bucket: usize) -> (Vec<(u32, u32)>, BucketStats) {
     entries.par_sort_unstable();
     let mut pairs = Vec::new();
     let mut stats = BucketStats::default();
@@ -108,12 +102,7 @@ pub fn candidate_pairs(
             if bucket.len() > max_bucket {
                 stats.oversized += 1;
                 let first = bucket[0].1;
-                pairs.extend(
-                    bucket[1..]
-                        .iter()
-                        .filter(|e| e.1 != first)
-                        .map(|e| (first, e.1)),
-                );
+                pairs.extend(bucket[1..].iter().filter(|e| e.1 != first).map(|e| (first, e.1)));
             } else {
                 for (x, a) in bucket.iter().enumerate() {
                     for b in &bucket[x + 1..] {
@@ -155,14 +144,7 @@ mod tests {
         let mut e = vec![(7, 3), (1, 0), (7, 1), (1, 2), (9, 5), (7, 0)];
         let (pairs, stats) = candidate_pairs(&mut e, 10);
         assert_eq!(pairs, vec![(0, 1), (0, 2), (0, 3), (1, 3)]);
-        assert_eq!(
-            stats,
-            BucketStats {
-                buckets: 2,
-                oversized: 0,
-                largest: 3
-            }
-        );
+        assert_eq!(stats, BucketStats { buckets: 2, oversized: 0, largest: 3 });
     }
 
     #[test]
@@ -171,6 +153,115 @@ mod tests {
         let (pairs, stats) = candidate_pairs(&mut e, 64);
         assert_eq!(pairs.len(), 9_999);
         assert!(pairs.iter().all(|p| p.0 == 0));
+        assert_eq!(stats.oversized, 1);
+    }
+}
+
+/// Anchors: the word shingles whose hash falls in a fixed 1/`ANCHOR_RATE` of the hash range,
+/// chosen by content alone, so a passage copied into another document brings its anchors along
+/// whatever surrounds it. This is the containment view: an excerpt, or an article wrapped in a
+/// long page, has a Jaccard similarity too low for MinHash banding to see, but shares all of
+/// its anchors. Documents with many anchors keep only a sparser subset (a rate of 1/64, then
+/// 1/256, ...: each a subset of the one before, so documents of different lengths still agree).
+pub const ANCHOR_RATE: u64 = 16;
+/// At most this many anchors per document, thinned as above.
+pub const MAX_ANCHORS: usize = 64;
+
+/// Appends the anchors of a document (its word shingle hashes) to `out`, as 32-bit keys.
+pub fn anchors(shingles: &[u64], out: &mut Vec<u32>) {
+    let mut rate = ANCHOR_RATE;
+    loop {
+        let start = out.len();
+        out.extend(shingles.iter().filter(|&&h| h % rate == 0).map(|&h| (h >> 32) as u32));
+        let mut added = out.split_off(start);
+        added.sort_unstable();
+        added.dedup();
+        if added.len() <= MAX_ANCHORS || rate > 1 << 40 {
+            out.extend(added);
+            return;
+        }
+        rate *= 4;
+    }
+}
+
+/// Pairs of documents sharing at least `min_shared` anchors. Anchor buckets larger than
+/// `max_bucket` (boilerplate lines, stock phrases) say nothing about copying and are dropped.
+pub fn shared_anchor_pairs(
+    entries: &mut [(u32, u32)],
+    max_bucket: usize,
+    min_shared: usize,
+) -> (Vec<(u32, u32)>, BucketStats) {
+    entries.par_sort_unstable();
+    let mut stats = BucketStats::default();
+    let mut emitted: Vec<(u32, u32)> = Vec::new();
+    let mut i = 0;
+    while i < entries.len() {
+        let mut j = i + 1;
+        while j < entries.len() && entries[j].0 == entries[i].0 {
+            j += 1;
+        }
+        let bucket = &entries[i..j];
+        if bucket.len() > 1 {
+            stats.buckets += 1;
+            stats.largest = stats.largest.max(bucket.len() as u64);
+            if bucket.len() > max_bucket {
+                stats.oversized += 1;
+            } else {
+                for (x, a) in bucket.iter().enumerate() {
+                    for b in &bucket[x + 1..] {
+                        if a.1 != b.1 {
+                            emitted.push((a.1.min(b.1), a.1.max(b.1)));
+                        }
+                    }
+                }
+            }
+        }
+        i = j;
+    }
+    emitted.par_sort_unstable();
+    let mut pairs = Vec::new();
+    let mut i = 0;
+    while i < emitted.len() {
+        let mut j = i + 1;
+        while j < emitted.len() && emitted[j] == emitted[i] {
+            j += 1;
+        }
+        if j - i >= min_shared {
+            pairs.push(emitted[i]);
+        }
+        i = j;
+    }
+    (pairs, stats)
+}
+
+#[cfg(test)]
+mod anchor_tests {
+    use super::*;
+
+    #[test]
+    fn anchors_are_a_content_defined_sample() {
+        let hashes: Vec<u64> = (0..4000u64).map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15)).collect();
+        let mut all = Vec::new();
+        anchors(&hashes, &mut all);
+        assert!(all.len() <= MAX_ANCHORS && all.len() >= MAX_ANCHORS / 8, "{}", all.len());
+        // A short excerpt keeps the denser sample, a superset of the long text's anchors in it.
+        let mut part = Vec::new();
+        anchors(&hashes[..300], &mut part);
+        assert!(!part.is_empty());
+        let in_long = part.iter().filter(|a| all.contains(a)).count();
+        let expected =
+            hashes[..300].iter().filter(|&&h| h % (ANCHOR_RATE * 4) == 0 || h % (ANCHOR_RATE * 16) == 0).count();
+        assert!(in_long <= expected + 1);
+    }
+
+    #[test]
+    fn pairs_need_enough_shared_anchors() {
+        let mut e = vec![(1, 0), (1, 1), (2, 0), (2, 1), (3, 1), (3, 2), (4, 5)];
+        let (pairs, _) = shared_anchor_pairs(&mut e, 10, 2);
+        assert_eq!(pairs, vec![(0, 1)]);
+        let mut e: Vec<(u32, u32)> = (0..100).map(|d| (9, d)).collect();
+        let (pairs, stats) = shared_anchor_pairs(&mut e, 10, 1);
+        assert!(pairs.is_empty());
         assert_eq!(stats.oversized, 1);
     }
 }

@@ -19,10 +19,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            if let Err(e) = rayon::ThreadPoolBuilder::new()
-                .num_threads(args.threads)
-                .build_global()
-            {
+            if let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(args.threads).build_global() {
                 eprintln!("reprint: error: {e}");
                 return ExitCode::from(1);
             }

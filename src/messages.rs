@@ -101,28 +101,16 @@ impl fmt::Display for Location {
 
 impl Location {
     pub fn file(file: impl Into<String>) -> Self {
-        Location {
-            file: file.into(),
-            at: Position::Whole,
-        }
+        Location { file: file.into(), at: Position::Whole }
     }
     pub fn line(file: impl Into<String>, line: u64) -> Self {
-        Location {
-            file: file.into(),
-            at: Position::Line(line),
-        }
+        Location { file: file.into(), at: Position::Line(line) }
     }
     pub fn record(file: impl Into<String>, n: u64) -> Self {
-        Location {
-            file: file.into(),
-            at: Position::Record(n),
-        }
+        Location { file: file.into(), at: Position::Record(n) }
     }
     pub fn byte(file: impl Into<String>, offset: u64) -> Self {
-        Location {
-            file: file.into(),
-            at: Position::Byte(offset),
-        }
+        Location { file: file.into(), at: Position::Byte(offset) }
     }
 }
 
@@ -148,12 +136,7 @@ const KEPT_EXAMPLES: usize = 100;
 
 impl Messages {
     pub fn new(print_limit: usize, quiet: bool) -> Self {
-        Messages {
-            print_limit,
-            quiet,
-            inner: Mutex::new(Inner::default()),
-            errored: AtomicBool::new(false),
-        }
+        Messages { print_limit, quiet, inner: Mutex::new(Inner::default()), errored: AtomicBool::new(false) }
     }
 
     /// A sink that prints nothing, for library callers and tests.
@@ -164,14 +147,7 @@ impl Messages {
     /// Records that the record at `loc` was dropped (or, for warnings, kept) for `reason`.
     pub fn skip(&self, reason: Reason, loc: &Location, detail: impl fmt::Display) {
         self.errored.store(true, Ordering::Relaxed);
-        let line = format!(
-            "{loc}: {}: {detail}",
-            if reason.drops_record() {
-                "skipped"
-            } else {
-                "warning"
-            }
-        );
+        let line = format!("{loc}: {}: {detail}", if reason.drops_record() { "skipped" } else { "warning" });
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         *inner.counts.entry(reason).or_insert(0) += 1;
         if inner.examples.len() < KEPT_EXAMPLES {
@@ -198,11 +174,7 @@ impl Messages {
 
     /// Counts per reason, in a stable order.
     pub fn counts(&self) -> BTreeMap<Reason, u64> {
-        self.inner
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .counts
-            .clone()
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).counts.clone()
     }
 
     pub fn count(&self, reason: Reason) -> u64 {
@@ -211,18 +183,10 @@ impl Messages {
 
     /// Records dropped (warnings excluded).
     pub fn dropped(&self) -> u64 {
-        self.counts()
-            .iter()
-            .filter(|(r, _)| r.drops_record())
-            .map(|(_, n)| n)
-            .sum()
+        self.counts().iter().filter(|(r, _)| r.drops_record()).map(|(_, n)| n).sum()
     }
 
     pub fn examples(&self) -> Vec<String> {
-        self.inner
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .examples
-            .clone()
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).examples.clone()
     }
 }

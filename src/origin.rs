@@ -37,13 +37,8 @@ impl Relation {
         }
     }
 
-    pub const ALL: [Relation; 5] = [
-        Relation::Exact,
-        Relation::Wrapped,
-        Relation::Excerpt,
-        Relation::Edited,
-        Relation::Spun,
-    ];
+    pub const ALL: [Relation; 5] =
+        [Relation::Exact, Relation::Wrapped, Relation::Excerpt, Relation::Edited, Relation::Spun];
 }
 
 /// Containment (word 5-grams) from which one text is "inside" another.
@@ -81,15 +76,11 @@ pub struct Member {
 
 /// Picks the original among `members` (at least one). `measures(i, j)` gives the measures of
 /// members `i` and `j` (positions in `members`, `i` first).
-pub fn pick_original(
-    members: &[Member],
-    measures: &mut dyn FnMut(usize, usize) -> Measures,
-) -> usize {
+pub fn pick_original(members: &[Member], measures: &mut dyn FnMut(usize, usize) -> Measures) -> usize {
     let earliest = members.iter().filter_map(|m| m.timestamp).min();
     // Candidates: those with the earliest date, and those without a date (they may be earlier).
-    let candidates: Vec<usize> = (0..members.len())
-        .filter(|&i| members[i].timestamp.is_none() || members[i].timestamp == earliest)
-        .collect();
+    let candidates: Vec<usize> =
+        (0..members.len()).filter(|&i| members[i].timestamp.is_none() || members[i].timestamp == earliest).collect();
     if candidates.len() == 1 {
         return candidates[0];
     }
@@ -105,10 +96,8 @@ pub fn pick_original(
             let (tx, ty) = (m.tokens_a as f64, m.tokens_b as f64);
             let x_in_y = m.long.a_in_b >= INSIDE && tx < ty;
             let y_in_x = m.long.b_in_a >= INSIDE && ty < tx;
-            let x_derives_from_y =
-                (x_in_y && tx < WRAP_SHARE * ty) || (y_in_x && ty >= WRAP_SHARE * tx);
-            let y_derives_from_x =
-                (y_in_x && ty < WRAP_SHARE * tx) || (x_in_y && tx >= WRAP_SHARE * ty);
+            let x_derives_from_y = (x_in_y && tx < WRAP_SHARE * ty) || (y_in_x && ty >= WRAP_SHARE * tx);
+            let y_derives_from_x = (y_in_x && ty < WRAP_SHARE * tx) || (x_in_y && tx >= WRAP_SHARE * ty);
             if x_derives_from_y {
                 score[y] += 1;
                 score[x] -= 1;
@@ -123,12 +112,7 @@ pub fn pick_original(
     for c in 1..candidates.len() {
         let key = |i: usize| {
             let m = &members[candidates[i]];
-            (
-                std::cmp::Reverse(score[i]),
-                m.timestamp.is_none(),
-                !m.wire,
-                m.index,
-            )
+            (std::cmp::Reverse(score[i]), m.timestamp.is_none(), !m.wire, m.index)
         };
         if key(c) < key(best) {
             best = c;
@@ -146,11 +130,7 @@ pub struct WireSources {
 impl WireSources {
     pub fn new(names: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
         WireSources {
-            names: names
-                .into_iter()
-                .map(|n| n.as_ref().trim().to_lowercase())
-                .filter(|n| !n.is_empty())
-                .collect(),
+            names: names.into_iter().map(|n| n.as_ref().trim().to_lowercase()).filter(|n| !n.is_empty()).collect(),
         }
     }
 
@@ -163,8 +143,7 @@ impl WireSources {
         }
         self.names.iter().any(|n| {
             s == *n
-                || s.split(|c: char| !c.is_alphanumeric() && c != '-')
-                    .any(|w| w == n)
+                || s.split(|c: char| !c.is_alphanumeric() && c != '-').any(|w| w == n)
                 || (n.contains(|c: char| !c.is_alphanumeric()) && s.contains(n.as_str()))
         })
     }
@@ -175,19 +154,14 @@ mod tests {
     use super::*;
     use crate::verify::{Measures, Profile};
 
-    const STORY: &str =
-        "Fire crews spent the night fighting a blaze that destroyed a warehouse on the \
+    const STORY: &str = "Fire crews spent the night fighting a blaze that destroyed a warehouse on the \
         Kelmsport docks, the harbour authority said on Tuesday. Nobody was hurt, but the building \
         and the grain stored in it were lost. The cause of the fire is not yet known, and an \
         investigation will begin once the site is safe. Dock workers said they saw smoke rising \
         from the roof shortly after midnight and called the fire brigade at once.";
 
     fn member(index: u32, timestamp: Option<i64>, wire: bool) -> Member {
-        Member {
-            index,
-            timestamp,
-            wire,
-        }
+        Member { index, timestamp, wire }
     }
 
     #[test]
@@ -195,10 +169,7 @@ mod tests {
         let o = Profile::new(STORY);
         let wrapped = Profile::new(&format!("Site news. Home. Sport. {STORY} Subscribe now."));
         let excerpt = Profile::new(&STORY[..STORY.find("The cause").unwrap()]);
-        let edited = Profile::new(&STORY.replace(
-            "Nobody was hurt, but",
-            "Two people were treated for smoke, and",
-        ));
+        let edited = Profile::new(&STORY.replace("Nobody was hurt, but", "Two people were treated for smoke, and"));
         assert_eq!(relation(&Measures::of(&o, &o)), Relation::Exact);
         assert_eq!(relation(&Measures::of(&o, &wrapped)), Relation::Wrapped);
         assert_eq!(relation(&Measures::of(&o, &excerpt)), Relation::Excerpt);
@@ -207,16 +178,10 @@ mod tests {
 
     #[test]
     fn earliest_date_wins() {
-        let ms = [
-            member(0, Some(200), false),
-            member(1, Some(100), false),
-            member(2, None, true),
-        ];
+        let ms = [member(0, Some(200), false), member(1, Some(100), false), member(2, None, true)];
         let o = Profile::new(STORY);
         // Member 2 is undated and a wire, but member 1 is dated earliest and nothing contains it.
-        let picked = pick_original(&ms, &mut |_, _| {
-            Measures::of(&o, &Profile::new("something else entirely here"))
-        });
+        let picked = pick_original(&ms, &mut |_, _| Measures::of(&o, &Profile::new("something else entirely here")));
         assert_eq!(picked, 1);
         let only = [member(0, Some(5), false), member(1, Some(9), false)];
         assert_eq!(pick_original(&only, &mut |_, _| unreachable!()), 0);
@@ -224,21 +189,12 @@ mod tests {
 
     #[test]
     fn without_dates_the_wrapped_copy_points_to_the_original() {
-        let profiles = [
-            Profile::new(&format!("Site news. Home. Sport. {STORY} Subscribe now.")),
-            Profile::new(STORY),
-        ];
+        let profiles = [Profile::new(&format!("Site news. Home. Sport. {STORY} Subscribe now.")), Profile::new(STORY)];
         let ms = [member(0, None, false), member(1, None, false)];
-        assert_eq!(
-            pick_original(&ms, &mut |i, j| Measures::of(&profiles[i], &profiles[j])),
-            1
-        );
+        assert_eq!(pick_original(&ms, &mut |i, j| Measures::of(&profiles[i], &profiles[j])), 1);
         // An excerpt (well under the wrap share) points the other way.
         let profiles = [Profile::new(&STORY[..120]), Profile::new(STORY)];
-        assert_eq!(
-            pick_original(&ms, &mut |i, j| Measures::of(&profiles[i], &profiles[j])),
-            1
-        );
+        assert_eq!(pick_original(&ms, &mut |i, j| Measures::of(&profiles[i], &profiles[j])), 1);
     }
 
     #[test]

@@ -12,30 +12,19 @@ pub struct Progress {
 
 impl Progress {
     pub fn new(show: bool) -> Self {
-        let bar = if show {
-            ProgressBar::new_spinner()
-        } else {
-            ProgressBar::hidden()
-        };
+        let bar = if show { ProgressBar::new_spinner() } else { ProgressBar::hidden() };
         if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}") {
             bar.set_style(style);
         }
         if show {
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
         }
-        Progress {
-            bar,
-            bytes: AtomicU64::new(0),
-            docs: AtomicU64::new(0),
-        }
+        Progress { bar, bytes: AtomicU64::new(0), docs: AtomicU64::new(0) }
     }
 
     fn update(&self) {
         let mb = self.bytes.load(Ordering::Relaxed) as f64 / 1e6;
-        self.bar.set_message(format!(
-            "reading: {mb:.1} MB, {} documents",
-            self.docs.load(Ordering::Relaxed)
-        ));
+        self.bar.set_message(format!("reading: {mb:.1} MB, {} documents", self.docs.load(Ordering::Relaxed)));
     }
 
     pub fn add_bytes(&self, n: u64) {

@@ -22,7 +22,7 @@ use crate::cluster::{anchored, components, Link};
 use crate::corpus::{Corpus, DocEntry};
 use crate::date::parse_timestamp;
 use crate::input::{read_paths, Chunk, InputOptions};
-use crate::lsh::{band_keys, candidate_pairs, choose_bands, Bands, BucketStats};
+use crate::lsh::{anchors, band_keys, candidate_pairs, choose_bands, shared_anchor_pairs, Bands, BucketStats};
 use crate::messages::{Location, Messages, Reason};
 use crate::normalize::{text_fingerprint, Token, Tokenizer};
 use crate::origin::{pick_original, relation, Member, Relation, WireSources};
@@ -73,24 +73,12 @@ impl ScanConfig {
     ) -> Vec<ViewConfig> {
         let words = match (bands, rows) {
             (Some(b), Some(r)) => Bands { bands: b, rows: r },
-            (Some(b), None) => Bands {
-                bands: b,
-                rows: (num_perm / b).max(1),
-            },
-            (None, Some(r)) => Bands {
-                bands: (num_perm / r).max(1),
-                rows: r,
-            },
+            (Some(b), None) => Bands { bands: b, rows: (num_perm / b).max(1) },
+            (None, Some(r)) => Bands { bands: (num_perm / r).max(1), rows: r },
             (None, None) => choose_bands(threshold, num_perm),
         };
         vec![
-            ViewConfig {
-                view: "words",
-                kind: View::Words,
-                shingle,
-                threshold,
-                bands: words,
-            },
+            ViewConfig { view: "words", kind: View::Words, shingle, threshold, bands: words },
             ViewConfig {
                 view: "skeleton",
                 kind: View::Skeleton,
@@ -107,6 +95,8 @@ impl ScanConfig {
 /// texts under 0.08).
 pub const SKELETON_SHINGLE: usize = 5;
 pub const SKELETON_THRESHOLD: f64 = 0.3;
+/// Shared anchors that make two documents a candidate pair in the containment view.
+pub const MIN_SHARED_ANCHORS: usize = 2;
 
 /// A copy in a cluster, described against the cluster's original.
 #[derive(Clone, Debug, Serialize)]
@@ -124,10 +114,7 @@ pub struct MeasuresOut {
 
 impl From<&Measures> for MeasuresOut {
     fn from(m: &Measures) -> Self {
-        MeasuresOut {
-            similarity: m.similarity(),
-            containment: m.containment(),
-        }
+        MeasuresOut { similarity: m.similarity(), containment: m.containment() }
     }
 }
 
@@ -182,6 +169,9 @@ struct ChunkOut {
     entries: Vec<DocEntry>,
     /// Band keys of all documents of the chunk, one block of `keys_per_doc` per document.
     keys: Vec<u64>,
+    /// Anchors of all documents of the chunk, `anchor_counts[k]` of them for document `k`.
+    anchors: Vec<u32>,
+    anchor_counts: Vec<u32>,
     id_hashes: Vec<u64>,
 }
 
@@ -223,6 +213,8 @@ impl<'a> Worker<'a> {
         let mut out = ChunkOut {
             entries: Vec::with_capacity(self.docs.len()),
             keys: Vec::with_capacity(self.docs.len() * keys_per_doc),
+            anchors: Vec::new(),
+            anchor_counts: Vec::new(),
             id_hashes: Vec::new(),
         };
         self.buf.clear();
@@ -241,13 +233,12 @@ impl<'a> Worker<'a> {
             }
             for view in &self.cfg.views {
                 self.shingles.clear();
-                shingles(
-                    &self.tokens,
-                    view.kind,
-                    view.shingle,
-                    &mut self.scratch,
-                    &mut self.shingles,
-                );
+                shingles(&self.tokens, view.kind, view.shingle, &mut self.scratch, &mut self.shingles);
+                if view.kind == View::Words {
+                    let before = out.anchors.len();
+                    anchors(&self.shingles, &mut out.anchors);
+                    out.anchor_counts.push((out.anchors.len() - before) as u32);
+                }
                 if minhash(&self.shingles, &mut self.sig) {
                     band_keys(&self.sig, view.bands, &mut out.keys);
                 } else {
@@ -263,17 +254,11 @@ impl<'a> Worker<'a> {
             Spool::encode(doc, &mut self.one);
             lens.push(self.one.len() as u32);
             self.buf.extend_from_slice(&self.one);
-            out.entries.push(DocEntry::new(
-                text_fingerprint(&self.tokens),
-                parse_timestamp(&doc.date),
-            ));
+            out.entries.push(DocEntry::new(text_fingerprint(&self.tokens), parse_timestamp(&doc.date)));
             out.id_hashes.push(xxh3_64(doc.id.as_bytes()));
         }
         self.docs = docs;
-        let refs = self
-            .spool
-            .append(&self.buf, &lens)
-            .context("writing to the spool")?;
+        let refs = self.spool.append(&self.buf, &lens).context("writing to the spool")?;
         for (e, r) in out.entries.iter_mut().zip(refs) {
             e.spool = r;
         }
@@ -293,6 +278,7 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
     // Stage 1: read, tokenise, sketch, spool.
     let mut entries: Vec<DocEntry> = Vec::new();
     let mut view_entries: Vec<Vec<(u64, u32)>> = vec![Vec::new(); cfg.views.len()];
+    let mut anchor_entries: Vec<(u32, u32)> = Vec::new();
     let mut id_hashes: Vec<(u64, u32)> = Vec::new();
     let threads = rayon::current_num_threads().max(1);
     let (tx, rx) = sync_channel::<Chunk>(2 * threads);
@@ -323,24 +309,22 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
                     Err(_) => break,
                 }
             }
-            let outs: Vec<Result<ChunkOut>> = batch
-                .par_drain(..)
-                .map_init(|| Worker::new(cfg, msgs, &spool), |w, c| w.process(c))
-                .collect();
+            let outs: Vec<Result<ChunkOut>> =
+                batch.par_drain(..).map_init(|| Worker::new(cfg, msgs, &spool), |w, c| w.process(c)).collect();
             for out in outs {
                 let out = out?;
+                let mut anchor_at = 0;
                 for (k, (e, idh)) in out.entries.into_iter().zip(out.id_hashes).enumerate() {
                     let idx = entries.len() as u32;
                     entries.push(e);
                     id_hashes.push((idh, idx));
                     let block = &out.keys[k * keys_per_doc..(k + 1) * keys_per_doc];
+                    let n = out.anchor_counts[k] as usize;
+                    anchor_entries.extend(out.anchors[anchor_at..anchor_at + n].iter().map(|&a| (a, idx)));
+                    anchor_at += n;
                     let mut at = 0;
                     for (v, view) in cfg.views.iter().enumerate() {
-                        view_entries[v].extend(
-                            block[at..at + view.bands.bands]
-                                .iter()
-                                .map(|&key| (key, idx)),
-                        );
+                        view_entries[v].extend(block[at..at + view.bands.bands].iter().map(|&key| (key, idx)));
                         at += view.bands.bands;
                     }
                 }
@@ -348,15 +332,9 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
             progress.set_docs(entries.len() as u64);
         }
         drop(rx);
-        handle
-            .join()
-            .map_err(|_| anyhow::anyhow!("the reading thread panicked"))?
+        handle.join().map_err(|_| anyhow::anyhow!("the reading thread panicked"))?
     })?;
-    let mut corpus = Corpus {
-        spool,
-        docs: entries,
-        renamed: Vec::new(),
-    };
+    let mut corpus = Corpus { spool, docs: entries, renamed: Vec::new() };
     corpus.renamed = rename_duplicate_ids(&corpus, &mut id_hashes, msgs)?;
     timings.read_and_sketch = started.elapsed().as_secs_f64();
 
@@ -368,25 +346,16 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
     for (v, view) in cfg.views.iter().enumerate() {
         let (pairs, buckets) = candidate_pairs(&mut view_entries[v], cfg.max_bucket);
         view_entries[v] = Vec::new();
-        candidates.push(CandidateStats {
-            view: view.view.to_string(),
-            pairs: pairs.len() as u64,
-            buckets,
-        });
+        candidates.push(CandidateStats { view: view.view.to_string(), pairs: pairs.len() as u64, buckets });
         all_pairs.extend(pairs);
     }
-    let mut exact: Vec<(u64, u32)> = corpus
-        .docs
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d.fingerprint, i as u32))
-        .collect();
+    let (pairs, buckets) = shared_anchor_pairs(&mut anchor_entries, cfg.max_bucket, MIN_SHARED_ANCHORS);
+    drop(anchor_entries);
+    candidates.push(CandidateStats { view: "anchors".into(), pairs: pairs.len() as u64, buckets });
+    all_pairs.extend(pairs);
+    let mut exact: Vec<(u64, u32)> = corpus.docs.iter().enumerate().map(|(i, d)| (d.fingerprint, i as u32)).collect();
     let (pairs, buckets) = candidate_pairs(&mut exact, cfg.max_bucket);
-    candidates.push(CandidateStats {
-        view: "exact".into(),
-        pairs: pairs.len() as u64,
-        buckets,
-    });
+    candidates.push(CandidateStats { view: "exact".into(), pairs: pairs.len() as u64, buckets });
     all_pairs.extend(pairs);
     all_pairs.par_sort_unstable();
     all_pairs.dedup();
@@ -427,11 +396,7 @@ fn chunk_bytes(c: &Chunk) -> u64 {
 }
 
 /// Later records whose id was already taken get `#2`, `#3`... appended, with a warning.
-fn rename_duplicate_ids(
-    corpus: &Corpus,
-    id_hashes: &mut [(u64, u32)],
-    msgs: &Messages,
-) -> Result<Vec<(u32, String)>> {
+fn rename_duplicate_ids(corpus: &Corpus, id_hashes: &mut [(u64, u32)], msgs: &Messages) -> Result<Vec<(u32, String)>> {
     id_hashes.par_sort_unstable();
     let mut renamed = Vec::new();
     let mut i = 0;
@@ -484,12 +449,11 @@ fn verify_pairs(corpus: &Corpus, pairs: &[(u32, u32)]) -> Result<Vec<(u32, u32, 
             let mut out = Vec::new();
             for &(x, y) in g.iter() {
                 // Same fingerprint means same normalised text: no need to read both back.
-                let m =
-                    if corpus.docs[x as usize].fingerprint == corpus.docs[y as usize].fingerprint {
-                        Measures::of(&a, &a)
-                    } else {
-                        Measures::of(&a, &corpus.profile(y)?)
-                    };
+                let m = if corpus.docs[x as usize].fingerprint == corpus.docs[y as usize].fingerprint {
+                    Measures::of(&a, &a)
+                } else {
+                    Measures::of(&a, &corpus.profile(y)?)
+                };
                 if m.is_copy() {
                     out.push((x, y, m));
                 }
@@ -506,11 +470,7 @@ fn verify_pairs(corpus: &Corpus, pairs: &[(u32, u32)]) -> Result<Vec<(u32, u32, 
 
 /// Swaps the two sides of measures taken as (a, b) into (b, a).
 pub fn flip(m: &Measures) -> Measures {
-    let f = |o: crate::verify::Overlap| crate::verify::Overlap {
-        a_in_b: o.b_in_a,
-        b_in_a: o.a_in_b,
-        ..o
-    };
+    let f = |o: crate::verify::Overlap| crate::verify::Overlap { a_in_b: o.b_in_a, b_in_a: o.a_in_b, ..o };
     Measures {
         same_text: m.same_text,
         short: f(m.short),
@@ -529,16 +489,9 @@ fn build_clusters(
     let edges: Vec<(u32, u32)> = verified.iter().map(|v| (v.0, v.1)).collect();
     let nodes: Vec<u32> = edges.iter().flat_map(|e| [e.0, e.1]).collect();
     let comps = components(&nodes, &edges);
-    let measured: HashMap<(u32, u32), Measures> =
-        verified.iter().map(|v| ((v.0, v.1), v.2)).collect();
-    let links: Vec<Link> = verified
-        .iter()
-        .map(|v| Link {
-            a: v.0,
-            b: v.1,
-            weight: v.2.short.max().max(v.2.skeleton.max()),
-        })
-        .collect();
+    let measured: HashMap<(u32, u32), Measures> = verified.iter().map(|v| ((v.0, v.1), v.2)).collect();
+    let links: Vec<Link> =
+        verified.iter().map(|v| Link { a: v.0, b: v.1, weight: v.2.short.max().max(v.2.skeleton.max()) }).collect();
 
     // Measures of any pair: from verification, or computed now.
     let measure = |a: u32, b: u32| -> Result<Measures> {
@@ -554,11 +507,7 @@ fn build_clusters(
     let per_component: Vec<Result<Vec<Cluster>>> = comps
         .par_iter()
         .map(|comp| {
-            let local: Vec<Link> = links
-                .iter()
-                .copied()
-                .filter(|l| comp.binary_search(&l.a).is_ok())
-                .collect();
+            let local: Vec<Link> = links.iter().copied().filter(|l| comp.binary_search(&l.a).is_ok()).collect();
             let mut failed: Option<anyhow::Error> = None;
             let mut verify = |a: u32, b: u32| match measure(a, b) {
                 Ok(m) => m.is_copy(),
@@ -602,18 +551,9 @@ fn build_clusters(
                         continue;
                     }
                     let ms = measure(original, m)?;
-                    copies.push(Copy {
-                        doc: m,
-                        relation: relation(&ms),
-                        measures: MeasuresOut::from(&ms),
-                    });
+                    copies.push(Copy { doc: m, relation: relation(&ms), measures: MeasuresOut::from(&ms) });
                 }
-                copies.sort_by(|x, y| {
-                    y.measures
-                        .similarity
-                        .total_cmp(&x.measures.similarity)
-                        .then(x.doc.cmp(&y.doc))
-                });
+                copies.sort_by(|x, y| y.measures.similarity.total_cmp(&x.measures.similarity).then(x.doc.cmp(&y.doc)));
                 out.push(Cluster { original, copies });
             }
             Ok(out)
@@ -623,12 +563,7 @@ fn build_clusters(
     for c in per_component {
         clusters.extend(c?);
     }
-    clusters.sort_by(|a, b| {
-        b.copies
-            .len()
-            .cmp(&a.copies.len())
-            .then(a.original.cmp(&b.original))
-    });
+    clusters.sort_by(|a, b| b.copies.len().cmp(&a.copies.len()).then(a.original.cmp(&b.original)));
 
     // Verified pairs, oriented original-first: within a cluster, towards its original; otherwise
     // by the same naming rule applied to the pair.
@@ -642,22 +577,14 @@ fn build_clusters(
     let mut pairs = Vec::with_capacity(verified.len());
     for (a, b, m) in verified {
         let is_original = |x: u32| original_of.get(&x) == Some(&x);
-        let (ta, tb) = (
-            corpus.docs[a as usize].timestamp(),
-            corpus.docs[b as usize].timestamp(),
-        );
+        let (ta, tb) = (corpus.docs[a as usize].timestamp(), corpus.docs[b as usize].timestamp());
         let b_first = match (is_original(a), is_original(b)) {
             (false, true) => true,
             (true, false) => false,
             _ => matches!((ta, tb), (Some(x), Some(y)) if y < x),
         };
         let (a, b, m) = if b_first { (b, a, flip(&m)) } else { (a, b, m) };
-        pairs.push(Pair {
-            a,
-            b,
-            relation: relation(&m),
-            measures: m,
-        });
+        pairs.push(Pair { a, b, relation: relation(&m), measures: m });
     }
     pairs.sort_by_key(|p| (p.a.min(p.b), p.a.max(p.b)));
     Ok((clusters, pairs))

@@ -37,13 +37,7 @@ impl View {
 
 /// Appends the hashes of the `n`-word shingles of `view` to `out`. A document with fewer than
 /// `n` tokens in the view gives one shingle of all of them, so short texts can still match.
-pub fn shingles(
-    tokens: &[Token],
-    view: View,
-    n: usize,
-    scratch: &mut Vec<u64>,
-    out: &mut Vec<u64>,
-) {
+pub fn shingles(tokens: &[Token], view: View, n: usize, scratch: &mut Vec<u64>, out: &mut Vec<u64>) {
     scratch.clear();
     match view {
         View::Words => scratch.extend(tokens.iter().map(|t| t.hash)),
@@ -118,12 +112,7 @@ mod tests {
     #[test]
     fn skeleton_ignores_swapped_content_words() {
         let mut s = Vec::new();
-        let a = shingle_set(
-            &tokens("The shares of the company fell in the morning"),
-            View::Skeleton,
-            3,
-            &mut s,
-        );
+        let a = shingle_set(&tokens("The shares of the company fell in the morning"), View::Skeleton, 3, &mut s);
         let b = shingle_set(
             &tokens("The stock certificates of the firm dropped in the forenoon"),
             View::Skeleton,
@@ -132,9 +121,6 @@ mod tests {
         );
         assert_eq!(a, b);
         let w = shingle_set(&tokens("The shares of the company"), View::Words, 3, &mut s);
-        assert!(
-            w.iter().all(|h| !a.contains(h)),
-            "views do not share hashes"
-        );
+        assert!(w.iter().all(|h| !a.contains(h)), "views do not share hashes");
     }
 }

@@ -91,15 +91,7 @@ mod tests {
         let mut next = rng(7);
         let mut outside = 0;
         let mut trials = 0;
-        for &(size, shared) in &[
-            (1000, 500),
-            (1000, 900),
-            (200, 50),
-            (5000, 1000),
-            (60, 30),
-            (30, 20),
-            (400, 0),
-        ] {
+        for &(size, shared) in &[(1000, 500), (1000, 900), (200, 50), (5000, 1000), (60, 30), (30, 20), (400, 0)] {
             for _ in 0..20 {
                 let common: Vec<u64> = (0..shared).map(|_| next()).collect();
                 let mut a = common.clone();
@@ -119,10 +111,7 @@ mod tests {
             }
         }
         // Three standard errors hold about 99.7 % of the time; allow for one unlucky draw.
-        assert!(
-            outside <= 1,
-            "{outside} of {trials} estimates off by more than 3 SE"
-        );
+        assert!(outside <= 1, "{outside} of {trials} estimates off by more than 3 SE");
     }
 
     #[test]

@@ -34,23 +34,13 @@ impl Spool {
             Some(d) => tempfile::tempfile_in(d)?,
             None => tempfile::tempfile()?,
         };
-        Ok(Spool {
-            file,
-            end: Mutex::new(0),
-        })
+        Ok(Spool { file, end: Mutex::new(0) })
     }
 
     /// Serialises `doc` into `buf` (cleared first).
     pub fn encode(doc: &Document, buf: &mut Vec<u8>) {
         buf.clear();
-        for field in [
-            &doc.id,
-            &doc.title,
-            &doc.url,
-            &doc.source,
-            &doc.date,
-            &doc.text,
-        ] {
+        for field in [&doc.id, &doc.title, &doc.url, &doc.source, &doc.date, &doc.text] {
             buf.extend_from_slice(&(field.len() as u32).to_le_bytes());
             buf.extend_from_slice(field.as_bytes());
         }
@@ -83,8 +73,7 @@ impl Spool {
     pub fn read(&self, r: SpoolRef) -> io::Result<Document> {
         let mut buf = vec![0u8; r.len as usize];
         self.file.read_exact_at(&mut buf, r.offset)?;
-        decode(&buf)
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "corrupt spool record"))
+        decode(&buf).ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "corrupt spool record"))
     }
 }
 
@@ -97,14 +86,7 @@ fn decode(mut buf: &[u8]) -> Option<Document> {
         buf = &buf[4 + len..];
     }
     let [id, title, url, source, date, text] = fields;
-    Some(Document {
-        id,
-        title,
-        url,
-        source,
-        date,
-        text,
-    })
+    Some(Document { id, title, url, source, date, text })
 }
 
 impl Drop for Spool {
@@ -121,18 +103,8 @@ mod tests {
     fn round_trip() {
         let spool = Spool::new(None).unwrap();
         let docs = [
-            Document {
-                id: "a".into(),
-                text: "héllo".into(),
-                ..Default::default()
-            },
-            Document {
-                id: "b".into(),
-                title: "T".into(),
-                date: "2020".into(),
-                text: "x".into(),
-                ..Default::default()
-            },
+            Document { id: "a".into(), text: "héllo".into(), ..Default::default() },
+            Document { id: "b".into(), title: "T".into(), date: "2020".into(), text: "x".into(), ..Default::default() },
         ];
         let mut buf = Vec::new();
         let mut one = Vec::new();

@@ -88,12 +88,7 @@ impl Overlap {
                 shared as f64 / n as f64
             }
         };
-        Overlap {
-            shared,
-            a_in_b: ratio(a.len()),
-            b_in_a: ratio(b.len()),
-            jaccard: ratio(a.len() + b.len() - shared),
-        }
+        Overlap { shared, a_in_b: ratio(a.len()), b_in_a: ratio(b.len()), jaccard: ratio(a.len() + b.len() - shared) }
     }
 
     /// Containment of the document that is more contained: the smaller one, usually.
@@ -169,8 +164,7 @@ impl Measures {
 mod tests {
     use super::*;
 
-    const STORY: &str =
-        "Fire crews spent the night fighting a blaze that destroyed a warehouse on the \
+    const STORY: &str = "Fire crews spent the night fighting a blaze that destroyed a warehouse on the \
         Kelmsport docks, the harbour authority said on Tuesday. Nobody was hurt, but the building \
         and the grain stored in it were lost. The cause of the fire is not yet known, and an \
         investigation will begin once the site is safe. Dock workers said they saw smoke rising \
@@ -210,8 +204,7 @@ mod tests {
         let m = Measures::of(&Profile::new(STORY), &Profile::new(spun));
         assert!(m.long.jaccard < 0.3, "{m:?}");
         assert!(m.is_copy(), "{m:?}");
-        let other =
-            "The harbour authority in Kelmsport confirmed on Tuesday that a warehouse fire \
+        let other = "The harbour authority in Kelmsport confirmed on Tuesday that a warehouse fire \
         had wrecked grain stocks overnight. According to officials, firefighters were on the scene \
         until dawn. Investigators hope to establish a cause later this week, a spokesperson added, \
         while dock staff described seeing smoke just after midnight.";
@@ -221,10 +214,7 @@ mod tests {
 
     #[test]
     fn a_short_line_inside_a_page_is_not_a_copy() {
-        let m = Measures::of(
-            &Profile::new("the harbour authority said on Tuesday"),
-            &Profile::new(STORY),
-        );
+        let m = Measures::of(&Profile::new("the harbour authority said on Tuesday"), &Profile::new(STORY));
         assert!(!m.is_copy());
     }
 }

@@ -26,22 +26,14 @@ pub struct InputOptions {
 
 pub enum Chunk {
     Documents(Vec<Document>),
-    JsonLines {
-        file: Arc<str>,
-        first_line: u64,
-        data: Vec<u8>,
-    },
+    JsonLines { file: Arc<str>, first_line: u64, data: Vec<u8> },
 }
 
 impl Chunk {
     pub fn parse(self, opts: &InputOptions, msgs: &Messages, out: &mut Vec<Document>) {
         match self {
             Chunk::Documents(d) => out.extend(d),
-            Chunk::JsonLines {
-                file,
-                first_line,
-                data,
-            } => {
+            Chunk::JsonLines { file, first_line, data } => {
                 for (i, line) in data.split(|&b| b == b'\n').enumerate() {
                     if line.iter().all(u8::is_ascii_whitespace) {
                         continue;
@@ -49,11 +41,7 @@ impl Chunk {
                     let v: serde_json::Value = match serde_json::from_slice(line) {
                         Ok(v) => v,
                         Err(e) => {
-                            msgs.skip(
-                                Reason::MalformedJson,
-                                &Location::line(&*file, first_line + i as u64),
-                                e,
-                            );
+                            msgs.skip(Reason::MalformedJson, &Location::line(&*file, first_line + i as u64), e);
                             continue;
                         }
                     };
@@ -104,11 +92,7 @@ pub fn read_paths(
                 break;
             }
             stats.bytes += data.len() as u64;
-            if !send(Chunk::JsonLines {
-                file: name.clone(),
-                first_line: line_no,
-                data,
-            }) {
+            if !send(Chunk::JsonLines { file: name.clone(), first_line: line_no, data }) {
                 return Ok(stats);
             }
             line_no += lines;

@@ -21,17 +21,8 @@ struct ClusterRow<'a> {
     title: &'a str,
 }
 
-pub const CLUSTER_COLUMNS: [&str; 9] = [
-    "cluster_id",
-    "doc_id",
-    "role",
-    "relation",
-    "similarity",
-    "source",
-    "url",
-    "date",
-    "title",
-];
+pub const CLUSTER_COLUMNS: [&str; 9] =
+    ["cluster_id", "doc_id", "role", "relation", "similarity", "source", "url", "date", "title"];
 pub const PAIR_COLUMNS: [&str; 5] = ["doc_a", "doc_b", "jaccard", "containment", "relation"];
 
 /// Four decimals: enough to rank, stable across platforms.
@@ -40,7 +31,8 @@ fn fixed(x: f64) -> String {
 }
 
 pub fn write_clusters(r: &ScanResult, w: &mut dyn Write) -> Result<()> {
-    let mut out = csv::Writer::from_writer(w);
+    // Headers are written by hand so that an empty report still has them.
+    let mut out = csv::WriterBuilder::new().has_headers(false).from_writer(w);
     out.write_record(CLUSTER_COLUMNS)?;
     for (n, c) in r.clusters.iter().enumerate() {
         let id = n + 1;

@@ -19,11 +19,7 @@ pub use summary::Summary;
 pub const FILES: [&str; 3] = ["clusters.csv", "pairs.csv", "summary.json"];
 
 /// Writes `name` in `dir` atomically: the content goes to a temporary file that is renamed.
-pub fn write_atomic(
-    dir: &Path,
-    name: &str,
-    write: impl FnOnce(&mut dyn Write) -> Result<()>,
-) -> Result<()> {
+pub fn write_atomic(dir: &Path, name: &str, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
     let mut tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
@@ -35,20 +31,17 @@ pub fn write_atomic(
         w.flush().with_context(|| format!("writing {name}"))?;
     }
     let path = dir.join(name);
-    tmp.persist(&path)
-        .with_context(|| format!("renaming into {}", path.display()))?;
+    tmp.persist(&path).with_context(|| format!("renaming into {}", path.display()))?;
     Ok(())
 }
 
 /// Creates the output folder and removes the summary of an earlier report, so that a scan that
 /// fails from here on cannot leave a report that looks complete.
 pub fn prepare_dir(dir: &Path) -> Result<()> {
-    fs::create_dir_all(dir)
-        .with_context(|| format!("creating the output folder {}", dir.display()))?;
+    fs::create_dir_all(dir).with_context(|| format!("creating the output folder {}", dir.display()))?;
     let summary = dir.join("summary.json");
     if summary.exists() {
-        fs::remove_file(&summary)
-            .with_context(|| format!("removing the old {}", summary.display()))?;
+        fs::remove_file(&summary).with_context(|| format!("removing the old {}", summary.display()))?;
     }
     Ok(())
 }

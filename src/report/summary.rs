@@ -72,11 +72,7 @@ fn relation_counts<'a>(rels: impl Iterator<Item = &'a Relation>) -> BTreeMap<&'s
 impl Summary {
     pub fn new(cfg: &ScanConfig, r: &ScanResult, msgs: &Messages) -> Result<Summary> {
         let counts = msgs.counts();
-        let skipped: u64 = counts
-            .iter()
-            .filter(|(k, _)| k.drops_record())
-            .map(|(_, v)| v)
-            .sum();
+        let skipped: u64 = counts.iter().filter(|(k, _)| k.drops_record()).map(|(_, v)| v).sum();
         let scanned = r.corpus.len() as u64;
         let mut largest = Vec::new();
         for (i, c) in r.clusters.iter().enumerate().take(10) {
@@ -107,11 +103,7 @@ impl Summary {
                 in_clusters,
             },
             clusters: r.clusters.len() as u64,
-            copies: relation_counts(
-                r.clusters
-                    .iter()
-                    .flat_map(|c| c.copies.iter().map(|c| &c.relation)),
-            ),
+            copies: relation_counts(r.clusters.iter().flat_map(|c| c.copies.iter().map(|c| &c.relation))),
             pairs: Pairs {
                 candidates: r.candidate_pairs,
                 verified: r.pairs.len() as u64,
@@ -127,11 +119,7 @@ impl Summary {
             timings_seconds: r.timings.clone(),
             input_bytes: r.bytes,
             input_files: r.files,
-            megabytes_per_second: if r.timings.total > 0.0 {
-                r.bytes as f64 / 1e6 / r.timings.total
-            } else {
-                0.0
-            },
+            megabytes_per_second: if r.timings.total > 0.0 { r.bytes as f64 / 1e6 / r.timings.total } else { 0.0 },
             problems: msgs.examples(),
         })
     }
@@ -150,25 +138,14 @@ impl Summary {
             d.read, d.scanned, d.skipped, self.clusters, d.in_clusters, self.pairs.verified, self.pairs.candidates, self.timings_seconds.total, self.megabytes_per_second
         );
         if !self.copies.is_empty() {
-            let rel: Vec<String> = self
-                .copies
-                .iter()
-                .map(|(k, v)| format!("{v} {k}"))
-                .collect();
+            let rel: Vec<String> = self.copies.iter().map(|(k, v)| format!("{v} {k}")).collect();
             s += &format!("reprint: copies by relation: {}\n", rel.join(", "));
         }
         for c in self.largest_clusters.iter().take(5) {
-            s += &format!(
-                "reprint:   cluster {:>4}: {:>5} documents, original {}\n",
-                c.cluster_id, c.size, c.original
-            );
+            s += &format!("reprint:   cluster {:>4}: {:>5} documents, original {}\n", c.cluster_id, c.size, c.original);
         }
         if !d.skipped_by_reason.is_empty() {
-            let why: Vec<String> = d
-                .skipped_by_reason
-                .iter()
-                .map(|(k, v)| format!("{v} {k}"))
-                .collect();
+            let why: Vec<String> = d.skipped_by_reason.iter().map(|(k, v)| format!("{v} {k}")).collect();
             s += &format!("reprint: skipped: {}\n", why.join(", "));
         }
         s
