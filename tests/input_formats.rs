@@ -169,7 +169,7 @@ fn directory_walk_is_sorted_recursive_and_counts_unsupported() {
     for (name, body) in files {
         fs::write(root.join(name), body).unwrap();
     }
-    let (docs, msgs) = read(&[root.clone()], &InputOptions::default());
+    let (docs, msgs) = read(&[root], &InputOptions::default());
     assert_eq!(
         ids(&docs),
         [
