@@ -374,3 +374,31 @@ fn explicit_paths_are_checked_before_reading() {
     assert!(err.contains("missing.txt"), "{err}");
     assert!(!msgs.has_problems());
 }
+
+#[test]
+fn unlimited_max_doc_bytes_does_not_overflow() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.jsonl"), JSONL).unwrap();
+    fs::write(dir.path().join("b.txt.gz"), gz(b"Some text.")).unwrap();
+    let opts = InputOptions {
+        max_doc_bytes: usize::MAX,
+        ..InputOptions::default()
+    };
+    let (docs, msgs) = read(&[dir.path().to_path_buf()], &opts);
+    assert_eq!(ids(&docs), ["a", "7", "c", "b.txt.gz"]);
+    assert!(!msgs.has_problems());
+}
+
+#[test]
+fn byte_order_mark_at_the_start_of_jsonl_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("a.jsonl"),
+        b"\xEF\xBB\xBF{\"id\":\"j\",\"text\":\"x\"}\n",
+    )
+    .unwrap();
+    fs::write(dir.path().join("b.csv"), b"\xEF\xBB\xBFid,text\nc,y\n").unwrap();
+    let (docs, msgs) = read(&[dir.path().to_path_buf()], &InputOptions::default());
+    assert_eq!(ids(&docs), ["j", "c"]);
+    assert!(!msgs.has_problems(), "{:?}", msgs.examples());
+}

@@ -93,7 +93,7 @@ pub fn stream(src: &FileSource, reader: &mut dyn Read, emit: &mut Emitter) {
             tail = old + i + 1;
         }
         // One byte of slack for a `\r` before the line break; `parse` checks the exact length.
-        if buf.len() - tail > max + 1 {
+        if buf.len() - tail > max.saturating_add(1) {
             let sent = send_lines(src, &mut buf, tail, line, emit);
             skipping = Some(line + sent);
             line += sent;
@@ -147,7 +147,12 @@ pub fn parse_chunk(
     msgs: &Messages,
     out: &mut Vec<Document>,
 ) {
-    let mut start = 0;
+    // A byte-order mark before the first record is not part of the JSON.
+    let mut start = if first_line == 1 && data.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
     let mut line = first_line;
     while start < data.len() {
         let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
@@ -229,6 +234,19 @@ mod tests {
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[1].id, "2");
         assert!(!msgs.has_problems());
+    }
+
+    #[test]
+    fn bom_before_first_line_is_ignored() {
+        let msgs = Messages::silent();
+        let mut out = Vec::new();
+        let data = b"\xEF\xBB\xBF{\"id\":\"a\",\"text\":\"x\"}\n";
+        parse_chunk("f", 1, data, &InputOptions::default(), &msgs, &mut out);
+        assert_eq!(out.len(), 1);
+        assert!(!msgs.has_problems());
+        // Not at the start of the file: the line is malformed.
+        parse_chunk("f", 5, data, &InputOptions::default(), &msgs, &mut out);
+        assert_eq!(msgs.count(Reason::MalformedJson), 1);
     }
 
     #[test]

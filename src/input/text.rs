@@ -24,7 +24,9 @@ pub fn read(src: &FileSource, reader: &mut dyn Read) -> Option<Document> {
     let max = src.opts.max_doc_bytes;
     let mut counted = Counting::new(reader);
     let mut bytes = Vec::new();
-    if let Err(err) = Read::take(&mut counted, max as u64 + 1).read_to_end(&mut bytes) {
+    if let Err(err) =
+        Read::take(&mut counted, (max as u64).saturating_add(1)).read_to_end(&mut bytes)
+    {
         report_read_error(src, &err, counted.count);
         return None;
     }
