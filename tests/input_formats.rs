@@ -1,0 +1,345 @@
+//! Every supported format read through the public API, plain and compressed, and the walk.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use reprint::input::{read_all, read_paths, Chunk, FieldNames, InputOptions};
+use reprint::{Document, Messages, Reason};
+
+fn gz(data: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(data).unwrap();
+    enc.finish().unwrap()
+}
+
+fn zst(data: &[u8]) -> Vec<u8> {
+    zstd::encode_all(data, 3).unwrap()
+}
+
+fn read(paths: &[PathBuf], opts: &InputOptions) -> (Vec<Document>, Messages) {
+    let msgs = Messages::silent();
+    let docs = read_all(paths, opts, &msgs).unwrap();
+    (docs, msgs)
+}
+
+fn ids(docs: &[Document]) -> Vec<&str> {
+    docs.iter().map(|d| d.id.as_str()).collect()
+}
+
+const JSONL: &str = concat!(
+    r#"{"id":"a","text":"Alpha text.","title":"A","url":"https://x.test/a","source":"AP","date":"2024-01-02"}"#,
+    "\n",
+    "\n",
+    r#"{"id":7,"text":"Seven.","title":null,"other":[1,{"x":2}]}"#,
+    "\n",
+    r#"{"text":"Escaped \"quote\" and \u00e9.","id":"c"}"#,
+    "\n"
+);
+
+fn check_jsonl_docs(docs: &[Document]) {
+    assert_eq!(ids(docs), ["a", "7", "c"]);
+    assert_eq!(
+        docs[0],
+        Document {
+            id: "a".into(),
+            title: "A".into(),
+            url: "https://x.test/a".into(),
+            source: "AP".into(),
+            date: "2024-01-02".into(),
+            text: "Alpha text.".into(),
+        }
+    );
+    assert_eq!(docs[1].title, "");
+    assert_eq!(docs[2].text, "Escaped \"quote\" and é.");
+}
+
+#[test]
+fn jsonl_plain_gzip_zstd_ndjson() {
+    let dir = tempfile::tempdir().unwrap();
+    let variants: [(&str, Vec<u8>); 4] = [
+        ("a.jsonl", JSONL.as_bytes().to_vec()),
+        ("b.jsonl.gz", gz(JSONL.as_bytes())),
+        ("c.jsonl.zst", zst(JSONL.as_bytes())),
+        ("d.ndjson", JSONL.as_bytes().to_vec()),
+    ];
+    for (name, bytes) in variants {
+        let path = dir.path().join(name);
+        fs::write(&path, bytes).unwrap();
+        let (docs, msgs) = read(&[path], &InputOptions::default());
+        check_jsonl_docs(&docs);
+        assert!(!msgs.has_problems(), "{name}: {:?}", msgs.examples());
+    }
+}
+
+#[test]
+fn multi_member_gzip_reads_every_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = gz(b"{\"id\":\"1\",\"text\":\"one\"}\n");
+    bytes.extend(gz(b"{\"id\":\"2\",\"text\":\"two\"}\n"));
+    bytes.extend(gz(b"{\"id\":\"3\",\"text\":\"three\"}"));
+    let path = dir.path().join("m.jsonl.gz");
+    fs::write(&path, bytes).unwrap();
+    let (docs, msgs) = read(&[path], &InputOptions::default());
+    assert_eq!(ids(&docs), ["1", "2", "3"]);
+    assert!(!msgs.has_problems());
+}
+
+#[test]
+fn multi_frame_zstd_reads_every_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = zst(b"{\"id\":\"1\",\"text\":\"one\"}\n");
+    bytes.extend(zst(b"{\"id\":\"2\",\"text\":\"two\"}\n"));
+    let path = dir.path().join("m.jsonl.zst");
+    fs::write(&path, bytes).unwrap();
+    let (docs, _) = read(&[path], &InputOptions::default());
+    assert_eq!(ids(&docs), ["1", "2"]);
+}
+
+const CSV: &str = "id,title,text,source,extra\n\
+    r1,First,\"Line one,\nline two\",AP,x\n\
+    r2,,Second text,,y\n";
+
+#[test]
+fn csv_plain_gzip_zstd() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in
+        [("a.csv", CSV.as_bytes().to_vec()), ("a.csv.gz", gz(CSV.as_bytes())), ("a.csv.zst", zst(CSV.as_bytes()))]
+    {
+        let path = dir.path().join(name);
+        fs::write(&path, bytes).unwrap();
+        let (docs, msgs) = read(&[path], &InputOptions::default());
+        assert_eq!(ids(&docs), ["r1", "r2"], "{name}");
+        assert_eq!(docs[0].text, "Line one,\nline two");
+        assert_eq!(docs[0].title, "First");
+        assert_eq!(docs[0].source, "AP");
+        assert_eq!(docs[1].url, "");
+        assert!(!msgs.has_problems(), "{name}: {:?}", msgs.examples());
+    }
+}
+
+#[test]
+fn text_and_markdown_plain_and_compressed() {
+    let dir = tempfile::tempdir().unwrap();
+    let txt = "Storm hits coast\n\nThe storm arrived at dawn.\n\nMore later.\n";
+    let md = "---\nsource: \"Wire\"\ndate: 2024-03-04\n---\n# Heading\n\nBody of the post.\n";
+    fs::write(dir.path().join("a.txt"), txt).unwrap();
+    fs::write(dir.path().join("b.md"), md).unwrap();
+    fs::write(dir.path().join("c.txt.gz"), gz(txt.as_bytes())).unwrap();
+    fs::write(dir.path().join("d.md.zst"), zst(md.as_bytes())).unwrap();
+    let (docs, msgs) = read(&[dir.path().to_path_buf()], &InputOptions::default());
+    assert!(!msgs.has_problems(), "{:?}", msgs.examples());
+    assert_eq!(ids(&docs), ["a.txt", "b.md", "c.txt.gz", "d.md.zst"]);
+    for d in [&docs[0], &docs[2]] {
+        assert_eq!(d.title, "Storm hits coast");
+        assert_eq!(d.text, "The storm arrived at dawn.\n\nMore later.\n");
+    }
+    for d in [&docs[1], &docs[3]] {
+        assert_eq!(d.title, "Heading");
+        assert_eq!(d.source, "Wire");
+        assert_eq!(d.date, "2024-03-04");
+        assert_eq!(d.text, "Body of the post.\n");
+    }
+}
+
+#[test]
+fn directory_walk_is_sorted_recursive_and_counts_unsupported() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("corpus");
+    for sub in ["b/deep", "a", ".git", "x.txt"] {
+        fs::create_dir_all(root.join(sub)).unwrap();
+    }
+    let files = [
+        ("b/deep/z.txt", "zed"),
+        ("b/a.md", "bee"),
+        ("a/2.txt", "two"),
+        ("a/10.txt", "ten"),
+        ("top.txt", "top"),
+        ("x.txt/inside.txt", "a directory named like a file is walked"),
+        ("page.html", "<p>not yet</p>"),
+        ("notes.docx", "?"),
+        (".hidden.txt", "hidden"),
+        (".git/config.txt", "hidden too"),
+    ];
+    for (name, body) in files {
+        fs::write(root.join(name), body).unwrap();
+    }
+    let (docs, msgs) = read(&[root], &InputOptions::default());
+    assert_eq!(ids(&docs), ["a/10.txt", "a/2.txt", "b/a.md", "b/deep/z.txt", "top.txt", "x.txt/inside.txt"]);
+    assert_eq!(docs[3].text, "zed");
+    assert_eq!(msgs.count(Reason::UnsupportedFormat), 2);
+    assert_eq!(msgs.counts().len(), 1, "{:?}", msgs.counts());
+    let examples = msgs.examples().join("\n");
+    assert!(examples.contains("page.html"), "{examples}");
+    assert!(!examples.contains("hidden"), "{examples}");
+}
+
+#[test]
+fn file_root_id_is_the_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("story.txt");
+    fs::write(&path, "Just text.").unwrap();
+    let (docs, _) = read(&[path], &InputOptions::default());
+    assert_eq!(ids(&docs), ["story.txt"]);
+    assert_eq!(docs[0].text, "Just text.");
+}
+
+#[test]
+fn custom_field_names_for_jsonl_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = InputOptions {
+        fields: FieldNames {
+            id: "guid".into(),
+            text: "body".into(),
+            title: "headline".into(),
+            url: "link".into(),
+            source: "site".into(),
+            date: "published".into(),
+        },
+        ..InputOptions::default()
+    };
+    fs::write(
+        dir.path().join("a.jsonl"),
+        r#"{"guid":"g1","body":"B1","headline":"H1","link":"L1","site":"S1","published":"P1","text":"not this"}"#,
+    )
+    .unwrap();
+    fs::write(dir.path().join("b.csv"), "published,site,link,headline,body,guid\nP2,S2,L2,H2,B2,g2\n").unwrap();
+    let (docs, msgs) = read(&[dir.path().to_path_buf()], &opts);
+    assert!(!msgs.has_problems(), "{:?}", msgs.examples());
+    let want = |n: u8| Document {
+        id: format!("g{n}"),
+        title: format!("H{n}"),
+        url: format!("L{n}"),
+        source: format!("S{n}"),
+        date: format!("P{n}"),
+        text: format!("B{n}"),
+    };
+    assert_eq!(docs, [want(1), want(2)]);
+}
+
+/// Writes `n` JSON lines whose text is about `width` bytes.
+fn big_jsonl(path: &Path, n: usize, width: usize) -> Vec<u8> {
+    let mut data = Vec::new();
+    for i in 0..n {
+        let filler = "w".repeat(width);
+        writeln!(data, r#"{{"id":"d{i}","text":"doc {i} {filler}"}}"#).unwrap();
+    }
+    fs::write(path, &data).unwrap();
+    data
+}
+
+#[test]
+fn large_jsonl_is_cut_into_ordered_chunks_with_line_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.jsonl");
+    let data = big_jsonl(&path, 6000, 600);
+    let opts = InputOptions::default();
+    let msgs = Messages::silent();
+    let mut next_line = 1;
+    let mut chunks = 0;
+    let mut docs = Vec::new();
+    let stats = read_paths(&[path], &opts, &msgs, &mut |chunk| {
+        match &chunk {
+            Chunk::JsonLines { first_line, data, .. } => {
+                assert_eq!(*first_line, next_line);
+                assert!(data.len() <= 2 << 20, "chunk of {} bytes", data.len());
+                assert_eq!(data.last(), Some(&b'\n'));
+                next_line += data.iter().filter(|&&b| b == b'\n').count() as u64;
+            }
+            Chunk::Documents(_) => panic!("JSON lines come as JsonLines chunks"),
+        }
+        chunks += 1;
+        chunk.parse(&opts, &msgs, &mut docs);
+        true
+    })
+    .unwrap();
+    assert!(chunks >= 3, "{chunks} chunks");
+    assert_eq!(next_line, 6001);
+    assert_eq!(docs.len(), 6000);
+    assert!(docs.iter().enumerate().all(|(i, d)| d.id == format!("d{i}")));
+    assert_eq!(stats.files, 1);
+    assert_eq!(stats.bytes, data.len() as u64);
+}
+
+#[test]
+fn stats_count_uncompressed_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.jsonl.gz"), gz(JSONL.as_bytes())).unwrap();
+    fs::write(dir.path().join("b.csv.zst"), zst(CSV.as_bytes())).unwrap();
+    fs::write(dir.path().join("c.txt"), "text").unwrap();
+    let msgs = Messages::silent();
+    let stats = read_paths(&[dir.path().to_path_buf()], &InputOptions::default(), &msgs, &mut |_| true).unwrap();
+    assert_eq!(stats.files, 3);
+    assert_eq!(stats.bytes, (JSONL.len() + CSV.len() + 4) as u64);
+}
+
+#[test]
+fn send_returning_false_stops_the_read() {
+    let dir = tempfile::tempdir().unwrap();
+    big_jsonl(&dir.path().join("a.jsonl"), 6000, 600);
+    big_jsonl(&dir.path().join("b.jsonl"), 10, 10);
+    let msgs = Messages::silent();
+    let mut calls = 0;
+    read_paths(&[dir.path().to_path_buf()], &InputOptions::default(), &msgs, &mut |_| {
+        calls += 1;
+        false
+    })
+    .unwrap();
+    assert_eq!(calls, 1);
+}
+
+#[test]
+fn text_documents_are_batched_in_order_with_jsonl_between() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("1.txt"), "one").unwrap();
+    fs::write(dir.path().join("2.jsonl"), "{\"id\":\"two\",\"text\":\"2\"}\n").unwrap();
+    fs::write(dir.path().join("3.txt"), "three").unwrap();
+    fs::write(dir.path().join("4.txt"), "four").unwrap();
+    let msgs = Messages::silent();
+    let mut kinds = Vec::new();
+    read_paths(&[dir.path().to_path_buf()], &InputOptions::default(), &msgs, &mut |chunk| {
+        kinds.push(match chunk {
+            Chunk::Documents(d) => format!("docs{}", d.len()),
+            Chunk::JsonLines { .. } => "lines".to_string(),
+        });
+        true
+    })
+    .unwrap();
+    assert_eq!(kinds, ["docs1", "lines", "docs2"]);
+}
+
+#[test]
+fn explicit_paths_are_checked_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("page.html");
+    fs::write(&html, "<p>").unwrap();
+    let ok = dir.path().join("ok.txt");
+    fs::write(&ok, "fine").unwrap();
+    let msgs = Messages::silent();
+    let err = read_all(&[ok.clone(), html], &InputOptions::default(), &msgs).unwrap_err().to_string();
+    assert!(err.contains("page.html") && err.contains(".jsonl"), "{err}");
+    let err = read_all(&[ok, dir.path().join("missing.txt")], &InputOptions::default(), &msgs).unwrap_err().to_string();
+    assert!(err.contains("missing.txt"), "{err}");
+    assert!(!msgs.has_problems());
+}
+
+#[test]
+fn unlimited_max_doc_bytes_does_not_overflow() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.jsonl"), JSONL).unwrap();
+    fs::write(dir.path().join("b.txt.gz"), gz(b"Some text.")).unwrap();
+    let opts = InputOptions { max_doc_bytes: usize::MAX, ..InputOptions::default() };
+    let (docs, msgs) = read(&[dir.path().to_path_buf()], &opts);
+    assert_eq!(ids(&docs), ["a", "7", "c", "b.txt.gz"]);
+    assert!(!msgs.has_problems());
+}
+
+#[test]
+fn byte_order_mark_at_the_start_of_jsonl_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.jsonl"), b"\xEF\xBB\xBF{\"id\":\"j\",\"text\":\"x\"}\n").unwrap();
+    fs::write(dir.path().join("b.csv"), b"\xEF\xBB\xBFid,text\nc,y\n").unwrap();
+    let (docs, msgs) = read(&[dir.path().to_path_buf()], &InputOptions::default());
+    assert_eq!(ids(&docs), ["j", "c"]);
+    assert!(!msgs.has_problems(), "{:?}", msgs.examples());
+}
