@@ -468,19 +468,6 @@ fn verify_pairs(corpus: &Corpus, pairs: &[(u32, u32)]) -> Result<Vec<(u32, u32, 
     Ok(verified)
 }
 
-/// Swaps the two sides of measures taken as (a, b) into (b, a).
-pub fn flip(m: &Measures) -> Measures {
-    let f = |o: crate::verify::Overlap| crate::verify::Overlap { a_in_b: o.b_in_a, b_in_a: o.a_in_b, ..o };
-    Measures {
-        same_text: m.same_text,
-        short: f(m.short),
-        long: f(m.long),
-        skeleton: f(m.skeleton),
-        tokens_a: m.tokens_b,
-        tokens_b: m.tokens_a,
-    }
-}
-
 fn build_clusters(
     corpus: &Corpus,
     verified: Vec<(u32, u32, Measures)>,
@@ -499,7 +486,7 @@ fn build_clusters(
             return Ok(*m);
         }
         if let Some(m) = measured.get(&(b, a)) {
-            return Ok(flip(m));
+            return Ok(m.flipped());
         }
         Ok(Measures::of(&corpus.profile(a)?, &corpus.profile(b)?))
     };
@@ -583,7 +570,7 @@ fn build_clusters(
             (true, false) => false,
             _ => matches!((ta, tb), (Some(x), Some(y)) if y < x),
         };
-        let (a, b, m) = if b_first { (b, a, flip(&m)) } else { (a, b, m) };
+        let (a, b, m) = if b_first { (b, a, m.flipped()) } else { (a, b, m) };
         pairs.push(Pair { a, b, relation: relation(&m), measures: m });
     }
     pairs.sort_by_key(|p| (p.a.min(p.b), p.a.max(p.b)));
