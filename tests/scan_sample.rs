@@ -1,0 +1,114 @@
+//! `reprint scan` on the bundled sample corpus, as the README runs it.
+
+mod util;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+
+use util::*;
+
+const WIRES: &str = "--wire-sources=harborwire,continental-press";
+
+struct Expected {
+    clusters: BTreeSet<BTreeSet<String>>,
+    role: BTreeMap<String, String>,
+    kind: BTreeMap<String, String>,
+}
+
+fn expected() -> Expected {
+    let text = fs::read_to_string(sample_corpus().join("EXPECTED.tsv")).unwrap();
+    let mut by: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let (mut role, mut kind) = (BTreeMap::new(), BTreeMap::new());
+    for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let f: Vec<&str> = line.split('\t').collect();
+        by.entry(f[0].to_string()).or_default().insert(f[1].to_string());
+        role.insert(f[1].to_string(), f[2].to_string());
+        kind.insert(f[1].to_string(), f[3].to_string());
+    }
+    Expected { clusters: by.into_values().collect(), role, kind }
+}
+
+#[test]
+fn finds_exactly_the_expected_clusters_originals_and_relations() {
+    let out = tempfile::tempdir().unwrap();
+    scan(&[&sample_corpus()], out.path(), &["--quiet", WIRES]);
+    let (headers, rows) = read_csv(&out.path().join("clusters.csv"));
+    assert_eq!(headers, ["cluster_id", "doc_id", "role", "relation", "similarity", "source", "url", "date", "title"]);
+    let exp = expected();
+    assert_eq!(clusters(&rows), exp.clusters);
+    for r in &rows {
+        let id = &r["doc_id"];
+        assert_eq!(&r["role"], &exp.role[id], "role of {id}");
+        // The expectations name how each copy was made; reprint reports reformatted copies as
+        // exact (same normalised text) and spun copies as spun, wrapped or not.
+        let want = match exp.kind[id].as_str() {
+            "original" => "",
+            "reformat" => "exact",
+            "spun_wrapped" => "spun",
+            k => k,
+        };
+        assert_eq!(&r["relation"], want, "relation of {id}");
+        if r["role"] == "copy" {
+            let s: f64 = r["similarity"].parse().unwrap();
+            assert!((0.0..=1.0).contains(&s), "{id}: {s}");
+        }
+    }
+}
+
+#[test]
+fn independent_coverage_and_boilerplate_traps_stay_out() {
+    let out = tempfile::tempdir().unwrap();
+    scan(&[&sample_corpus()], out.path(), &["--quiet"]);
+    let (_, rows) = read_csv(&out.path().join("clusters.csv"));
+    for r in &rows {
+        assert!(!r["doc_id"].starts_with("independent/"), "{} was clustered", r["doc_id"]);
+        assert_ne!(r["doc_id"], "aggregators/dailybuzz-now/otter-twins-marrowgate-zoo.md");
+    }
+    // Every verified pair joins two members of the same expected story.
+    let exp = expected();
+    let story = |id: &str| exp.clusters.iter().position(|c| c.contains(id));
+    let (headers, pairs) = read_csv(&out.path().join("pairs.csv"));
+    assert_eq!(headers, ["doc_a", "doc_b", "jaccard", "containment", "relation"]);
+    assert!(!pairs.is_empty());
+    for p in &pairs {
+        assert!(story(&p["doc_a"]).is_some() && story(&p["doc_a"]) == story(&p["doc_b"]), "{p:?}");
+    }
+}
+
+#[test]
+fn summary_accounts_for_every_file() {
+    let out = tempfile::tempdir().unwrap();
+    scan(&[&sample_corpus()], out.path(), &["--quiet"]);
+    let s: serde_json::Value = serde_json::from_str(&fs::read_to_string(out.path().join("summary.json")).unwrap()).unwrap();
+    let files = walk_count(&sample_corpus());
+    let d = &s["documents"];
+    assert_eq!(d["read"].as_u64().unwrap(), files as u64);
+    assert_eq!(d["scanned"].as_u64().unwrap() + d["skipped"].as_u64().unwrap(), d["read"].as_u64().unwrap());
+    assert_eq!(d["skipped_by_reason"]["unsupported_format"], 1, "EXPECTED.tsv is not an article");
+    assert_eq!(s["clusters"], 6);
+    assert_eq!(s["parameters"]["views"][0]["bands"], 25);
+    assert_eq!(s["parameters"]["views"][0]["rows"], 5);
+    for stage in ["read_and_sketch", "candidates", "verify", "cluster", "report", "total"] {
+        assert!(s["timings_seconds"][stage].as_f64().is_some(), "{stage}");
+    }
+}
+
+fn walk_count(dir: &std::path::Path) -> usize {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| if p.is_dir() { walk_count(&p) } else { 1 })
+        .sum()
+}
+
+#[test]
+fn reports_are_identical_across_thread_counts() {
+    let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    scan(&[&sample_corpus()], one.path(), &["--quiet", "--threads", "1"]);
+    scan(&[&sample_corpus()], two.path(), &["--quiet", "--threads", "2"]);
+    for f in ["clusters.csv", "pairs.csv"] {
+        let (a, b) = (fs::read(one.path().join(f)).unwrap(), fs::read(two.path().join(f)).unwrap());
+        assert!(!a.is_empty());
+        assert!(a == b, "{f} differs between --threads 1 and --threads 2");
+    }
+}

@@ -1,0 +1,42 @@
+//! Helpers for end-to-end tests: run the real `reprint` binary and read its report.
+
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_reprint"))
+}
+
+pub fn sample_corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_corpus")
+}
+
+/// Runs `reprint scan` with `args` into `out`, asserting success.
+pub fn scan(paths: &[&Path], out: &Path, extra: &[&str]) -> Output {
+    let mut cmd = bin();
+    cmd.arg("scan").args(paths).arg("--out").arg(out).args(extra).stdin(Stdio::null());
+    let output = cmd.output().expect("running reprint");
+    assert!(output.status.success(), "reprint failed: {}", String::from_utf8_lossy(&output.stderr));
+    output
+}
+
+pub type Row = BTreeMap<String, String>;
+
+pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Row>) {
+    let mut rd = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let headers: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+    let rows = rd.records().map(|r| headers.iter().cloned().zip(r.unwrap().iter().map(String::from)).collect()).collect();
+    (headers, rows)
+}
+
+/// Clusters as sets of doc ids (the cluster ids themselves are arbitrary).
+pub fn clusters(rows: &[Row]) -> BTreeSet<BTreeSet<String>> {
+    let mut by: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for r in rows {
+        by.entry(&r["cluster_id"]).or_default().insert(r["doc_id"].clone());
+    }
+    by.into_values().collect()
+}
