@@ -168,8 +168,10 @@ pub const ANCHOR_RATE: u64 = 16;
 pub const MAX_ANCHORS: usize = 64;
 
 /// Appends the anchors of a document (its word shingle hashes) to `out`, as 32-bit keys.
-pub fn anchors(shingles: &[u64], out: &mut Vec<u32>) {
+/// Returns the sampling level used: the rate is `ANCHOR_RATE * 4^level`.
+pub fn anchors(shingles: &[u64], out: &mut Vec<u32>) -> u8 {
     let mut rate = ANCHOR_RATE;
+    let mut level = 0;
     loop {
         let start = out.len();
         out.extend(shingles.iter().filter(|&&h| h % rate == 0).map(|&h| (h >> 32) as u32));
@@ -178,18 +180,20 @@ pub fn anchors(shingles: &[u64], out: &mut Vec<u32>) {
         added.dedup();
         if added.len() <= MAX_ANCHORS || rate > 1 << 40 {
             out.extend(added);
-            return;
+            return level;
         }
         rate *= 4;
+        level += 1;
     }
 }
 
-/// Pairs of documents sharing at least `min_shared` anchors. Anchor buckets larger than
+/// Pairs of documents for which `enough(a, b, shared)` holds, `shared` being the number of anchors
+/// they have in common. Anchor buckets larger than
 /// `max_bucket` (boilerplate lines, stock phrases) say nothing about copying and are dropped.
 pub fn shared_anchor_pairs(
     entries: &mut [(u32, u32)],
     max_bucket: usize,
-    min_shared: usize,
+    enough: impl Fn(u32, u32, usize) -> bool,
 ) -> (Vec<(u32, u32)>, BucketStats) {
     entries.par_sort_unstable();
     let mut stats = BucketStats::default();
@@ -226,7 +230,7 @@ pub fn shared_anchor_pairs(
         while j < emitted.len() && emitted[j] == emitted[i] {
             j += 1;
         }
-        if j - i >= min_shared {
+        if enough(emitted[i].0, emitted[i].1, j - i) {
             pairs.push(emitted[i]);
         }
         i = j;
@@ -257,10 +261,10 @@ mod anchor_tests {
     #[test]
     fn pairs_need_enough_shared_anchors() {
         let mut e = vec![(1, 0), (1, 1), (2, 0), (2, 1), (3, 1), (3, 2), (4, 5)];
-        let (pairs, _) = shared_anchor_pairs(&mut e, 10, 2);
+        let (pairs, _) = shared_anchor_pairs(&mut e, 10, |_, _, n| n >= 2);
         assert_eq!(pairs, vec![(0, 1)]);
         let mut e: Vec<(u32, u32)> = (0..100).map(|d| (9, d)).collect();
-        let (pairs, stats) = shared_anchor_pairs(&mut e, 10, 1);
+        let (pairs, stats) = shared_anchor_pairs(&mut e, 10, |_, _, n| n >= 1);
         assert!(pairs.is_empty());
         assert_eq!(stats.oversized, 1);
     }

@@ -10,15 +10,27 @@ use util::*;
 
 fn story(n: usize) -> String {
     let words = ["harbour", "council", "fire", "strike", "budget", "minister", "river", "school", "vote", "match"];
-    (0..120).map(|i| format!("{} {}", words[(i * 7 + n) % 10], ["of", "the", "and", "to", "in"][(i + n) % 5])).collect::<Vec<_>>().join(" ") + &format!(" story number {n}")
+    (0..120)
+        .map(|i| format!("{} {}", words[(i * 7 + n) % 10], ["of", "the", "and", "to", "in"][(i + n) % 5]))
+        .collect::<Vec<_>>()
+        .join(" ")
+        + &format!(" story number {n}")
 }
 
 #[test]
 fn reads_json_lines_from_stdin_and_finds_the_copy() {
     let out = tempfile::tempdir().unwrap();
-    let mut child = bin().args(["scan", "-", "--quiet", "--out"]).arg(out.path()).stdin(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = bin()
+        .args(["scan", "-", "--quiet", "--out"])
+        .arg(out.path())
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut input = String::new();
-    for (id, text, date) in [("a", story(1), "2026-01-02"), ("b", story(1), "2026-01-01"), ("c", story(5), "2026-01-03")] {
+    for (id, text, date) in
+        [("a", story(1), "2026-01-02"), ("b", story(1), "2026-01-01"), ("c", story(5), "2026-01-03")]
+    {
         input += &serde_json::json!({"id": id, "text": text, "date": date}).to_string();
         input.push('\n');
     }
@@ -27,7 +39,11 @@ fn reads_json_lines_from_stdin_and_finds_the_copy() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let (_, rows) = read_csv(&out.path().join("clusters.csv"));
     assert_eq!(rows.len(), 2);
-    assert_eq!((rows[0]["doc_id"].as_str(), rows[0]["role"].as_str()), ("b", "original"), "earliest date is the original");
+    assert_eq!(
+        (rows[0]["doc_id"].as_str(), rows[0]["role"].as_str()),
+        ("b", "original"),
+        "earliest date is the original"
+    );
     assert_eq!((rows[1]["doc_id"].as_str(), rows[1]["relation"].as_str()), ("a", "exact"));
 }
 
@@ -49,7 +65,15 @@ fn usage_errors_exit_2_and_fatal_errors_exit_1() {
 fn strict_turns_skipped_records_into_exit_3_but_still_reports() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.jsonl");
-    fs::write(&input, format!("{}\n{{not json\n{}\n", serde_json::json!({"id": "a", "text": story(1)}), serde_json::json!({"id": "b", "text": story(1)}))).unwrap();
+    fs::write(
+        &input,
+        format!(
+            "{}\n{{not json\n{}\n",
+            serde_json::json!({"id": "a", "text": story(1)}),
+            serde_json::json!({"id": "b", "text": story(1)})
+        ),
+    )
+    .unwrap();
     let out = dir.path().join("out");
     let lenient = bin().arg("scan").arg(&input).arg("--out").arg(&out).output().unwrap();
     assert_eq!(lenient.status.code(), Some(0));
@@ -67,7 +91,15 @@ fn strict_turns_skipped_records_into_exit_3_but_still_reports() {
 fn duplicate_ids_are_renamed_and_counted() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.jsonl");
-    fs::write(&input, format!("{}\n{}\n", serde_json::json!({"id": "same", "text": story(2)}), serde_json::json!({"id": "same", "text": story(2)}))).unwrap();
+    fs::write(
+        &input,
+        format!(
+            "{}\n{}\n",
+            serde_json::json!({"id": "same", "text": story(2)}),
+            serde_json::json!({"id": "same", "text": story(2)})
+        ),
+    )
+    .unwrap();
     let out = dir.path().join("out");
     scan(&[&input], &out, &["--quiet"]);
     let (_, rows) = read_csv(&out.join("clusters.csv"));
@@ -82,7 +114,19 @@ fn duplicate_ids_are_renamed_and_counted() {
 fn help_explains_every_option_with_its_default() {
     let help = bin().args(["scan", "--help"]).output().unwrap();
     let text = String::from_utf8_lossy(&help.stdout);
-    for opt in ["--num-perm", "--threshold", "--bands", "--rows", "--threads", "--quiet", "--wire-sources", "--id-field", "--text-field", "--max-doc-bytes", "--strict"] {
+    for opt in [
+        "--num-perm",
+        "--threshold",
+        "--bands",
+        "--rows",
+        "--threads",
+        "--quiet",
+        "--wire-sources",
+        "--id-field",
+        "--text-field",
+        "--max-doc-bytes",
+        "--strict",
+    ] {
         assert!(text.contains(opt), "{opt} missing from --help");
     }
     assert!(text.contains("[default: 128]") && text.contains("[default: 0.5]"));

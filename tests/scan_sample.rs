@@ -79,7 +79,8 @@ fn independent_coverage_and_boilerplate_traps_stay_out() {
 fn summary_accounts_for_every_file() {
     let out = tempfile::tempdir().unwrap();
     scan(&[&sample_corpus()], out.path(), &["--quiet"]);
-    let s: serde_json::Value = serde_json::from_str(&fs::read_to_string(out.path().join("summary.json")).unwrap()).unwrap();
+    let s: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.path().join("summary.json")).unwrap()).unwrap();
     let files = walk_count(&sample_corpus());
     let d = &s["documents"];
     assert_eq!(d["read"].as_u64().unwrap(), files as u64);
@@ -94,11 +95,7 @@ fn summary_accounts_for_every_file() {
 }
 
 fn walk_count(dir: &std::path::Path) -> usize {
-    fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .map(|p| if p.is_dir() { walk_count(&p) } else { 1 })
-        .sum()
+    fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).map(|p| if p.is_dir() { walk_count(&p) } else { 1 }).sum()
 }
 
 #[test]

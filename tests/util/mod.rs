@@ -28,7 +28,8 @@ pub type Row = BTreeMap<String, String>;
 pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Row>) {
     let mut rd = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let headers: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
-    let rows = rd.records().map(|r| headers.iter().cloned().zip(r.unwrap().iter().map(String::from)).collect()).collect();
+    let rows =
+        rd.records().map(|r| headers.iter().cloned().zip(r.unwrap().iter().map(String::from)).collect()).collect();
     (headers, rows)
 }
 
