@@ -5,7 +5,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
-use reprint::input::{Chunk, FieldNames, InputOptions};
+use reprint::input::{Chunk, InputOptions};
 use reprint::lsh::{band_keys, choose_bands};
 use reprint::normalize::Tokenizer;
 use reprint::shingle::{shingles, View};
@@ -85,23 +85,9 @@ fn corpus(docs: usize) -> Vec<u8> {
     out
 }
 
-fn options() -> InputOptions {
-    InputOptions {
-        fields: FieldNames {
-            id: "id".into(),
-            text: "text".into(),
-            title: "title".into(),
-            url: "url".into(),
-            source: "source".into(),
-            date: "date".into(),
-        },
-        max_doc_bytes: 16 << 20,
-    }
-}
-
 fn hot_path(c: &mut Criterion) {
     let data = corpus(300);
-    let opts = options();
+    let opts = InputOptions::default();
     let msgs = Messages::silent();
     let words = choose_bands(0.5, 128);
     let skeleton = choose_bands(0.3, 128);

@@ -83,39 +83,52 @@ pub struct BucketStats {
     pub largest: u64,
 }
 
-/// Candidate pairs `(a, b)` with `a < b`, sorted and without repeats, from `(key, doc)` entries.
-/// `entries` is sorted in place.
-pub fn candidate_pairs(entries: &mut [(u64, u32)], max_bucket: usize) -> (Vec<(u32, u32)>, BucketStats) {
+/// What to do with a bucket larger than the cap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Oversized {
+    /// Pair every member with the first one: near-identical documents stay linked, linearly.
+    LinkToFirst,
+    /// Ignore the bucket: a key shared by that many documents says nothing about copying.
+    Drop,
+}
+
+/// Sorts `entries` by key and emits, for every bucket of two or more documents, the pairs
+/// `(a, b)` with `a < b` (a pair appears once per bucket it shares).
+fn bucket_pairs<K: Ord + Copy + Send>(
+    entries: &mut [(K, u32)],
+    max_bucket: usize,
+    oversized: Oversized,
+) -> (Vec<(u32, u32)>, BucketStats) {
     entries.par_sort_unstable();
     let mut pairs = Vec::new();
     let mut stats = BucketStats::default();
-    let mut i = 0;
-    while i < entries.len() {
-        let mut j = i + 1;
-        while j < entries.len() && entries[j].0 == entries[i].0 {
-            j += 1;
-        }
-        let bucket = &entries[i..j];
-        if bucket.len() > 1 {
-            stats.buckets += 1;
-            stats.largest = stats.largest.max(bucket.len() as u64);
-            if bucket.len() > max_bucket {
-                stats.oversized += 1;
+    for bucket in entries.chunk_by(|x, y| x.0 == y.0).filter(|b| b.len() > 1) {
+        stats.buckets += 1;
+        stats.largest = stats.largest.max(bucket.len() as u64);
+        if bucket.len() > max_bucket {
+            stats.oversized += 1;
+            if oversized == Oversized::LinkToFirst {
                 let first = bucket[0].1;
                 pairs.extend(bucket[1..].iter().filter(|e| e.1 != first).map(|e| (first, e.1)));
-            } else {
-                for (x, a) in bucket.iter().enumerate() {
-                    for b in &bucket[x + 1..] {
-                        if a.1 != b.1 {
-                            pairs.push((a.1.min(b.1), a.1.max(b.1)));
-                        }
-                    }
+            }
+            continue;
+        }
+        for (x, a) in bucket.iter().enumerate() {
+            for b in &bucket[x + 1..] {
+                if a.1 != b.1 {
+                    pairs.push((a.1.min(b.1), a.1.max(b.1)));
                 }
             }
         }
-        i = j;
     }
     pairs.par_sort_unstable();
+    (pairs, stats)
+}
+
+/// Candidate pairs `(a, b)` with `a < b`, sorted and without repeats, from `(key, doc)` entries.
+/// `entries` is sorted in place.
+pub fn candidate_pairs(entries: &mut [(u64, u32)], max_bucket: usize) -> (Vec<(u32, u32)>, BucketStats) {
+    let (mut pairs, stats) = bucket_pairs(entries, max_bucket, Oversized::LinkToFirst);
     pairs.dedup();
     (pairs, stats)
 }
@@ -170,16 +183,23 @@ pub const MAX_ANCHORS: usize = 64;
 /// Appends the anchors of a document (its word shingle hashes) to `out`, as 32-bit keys.
 /// Returns the sampling level used: the rate is `ANCHOR_RATE * 4^level`.
 pub fn anchors(shingles: &[u64], out: &mut Vec<u32>) -> u8 {
+    let start = out.len();
     let mut rate = ANCHOR_RATE;
     let mut level = 0;
     loop {
-        let start = out.len();
+        out.truncate(start);
         out.extend(shingles.iter().filter(|&&h| h % rate == 0).map(|&h| (h >> 32) as u32));
-        let mut added = out.split_off(start);
-        added.sort_unstable();
-        added.dedup();
-        if added.len() <= MAX_ANCHORS || rate > 1 << 40 {
-            out.extend(added);
+        out[start..].sort_unstable();
+        // Deduplicate the new tail in place.
+        let mut kept = start;
+        for i in start..out.len() {
+            if kept == start || out[i] != out[kept - 1] {
+                out[kept] = out[i];
+                kept += 1;
+            }
+        }
+        out.truncate(kept);
+        if kept - start <= MAX_ANCHORS || rate > 1 << 40 {
             return level;
         }
         rate *= 4;
@@ -195,46 +215,9 @@ pub fn shared_anchor_pairs(
     max_bucket: usize,
     enough: impl Fn(u32, u32, usize) -> bool,
 ) -> (Vec<(u32, u32)>, BucketStats) {
-    entries.par_sort_unstable();
-    let mut stats = BucketStats::default();
-    let mut emitted: Vec<(u32, u32)> = Vec::new();
-    let mut i = 0;
-    while i < entries.len() {
-        let mut j = i + 1;
-        while j < entries.len() && entries[j].0 == entries[i].0 {
-            j += 1;
-        }
-        let bucket = &entries[i..j];
-        if bucket.len() > 1 {
-            stats.buckets += 1;
-            stats.largest = stats.largest.max(bucket.len() as u64);
-            if bucket.len() > max_bucket {
-                stats.oversized += 1;
-            } else {
-                for (x, a) in bucket.iter().enumerate() {
-                    for b in &bucket[x + 1..] {
-                        if a.1 != b.1 {
-                            emitted.push((a.1.min(b.1), a.1.max(b.1)));
-                        }
-                    }
-                }
-            }
-        }
-        i = j;
-    }
-    emitted.par_sort_unstable();
-    let mut pairs = Vec::new();
-    let mut i = 0;
-    while i < emitted.len() {
-        let mut j = i + 1;
-        while j < emitted.len() && emitted[j] == emitted[i] {
-            j += 1;
-        }
-        if enough(emitted[i].0, emitted[i].1, j - i) {
-            pairs.push(emitted[i]);
-        }
-        i = j;
-    }
+    let (emitted, stats) = bucket_pairs(entries, max_bucket, Oversized::Drop);
+    let pairs =
+        emitted.chunk_by(|x, y| x == y).filter(|run| enough(run[0].0, run[0].1, run.len())).map(|run| run[0]).collect();
     (pairs, stats)
 }
 

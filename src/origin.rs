@@ -161,13 +161,8 @@ impl WireSources {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::verify::tests::STORY;
     use crate::verify::{Measures, Profile};
-
-    const STORY: &str = "Fire crews spent the night fighting a blaze that destroyed a warehouse on the \
-        Kelmsport docks, the harbour authority said on Tuesday. Nobody was hurt, but the building \
-        and the grain stored in it were lost. The cause of the fire is not yet known, and an \
-        investigation will begin once the site is safe. Dock workers said they saw smoke rising \
-        from the roof shortly after midnight and called the fire brigade at once.";
 
     fn member(index: u32, timestamp: Option<i64>, wire: bool) -> Member {
         Member { index, timestamp, wire }

@@ -414,31 +414,23 @@ fn chunk_bytes(c: &Chunk) -> u64 {
 fn rename_duplicate_ids(corpus: &Corpus, id_hashes: &mut [(u64, u32)], msgs: &Messages) -> Result<Vec<(u32, String)>> {
     id_hashes.par_sort_unstable();
     let mut renamed = Vec::new();
-    let mut i = 0;
-    while i < id_hashes.len() {
-        let mut j = i + 1;
-        while j < id_hashes.len() && id_hashes[j].0 == id_hashes[i].0 {
-            j += 1;
-        }
-        if j - i > 1 {
-            // Same hash: group by the real id (hash collisions are possible, if unlikely).
-            let mut seen: HashMap<String, u32> = HashMap::new();
-            for &(_, idx) in &id_hashes[i..j] {
-                let id = corpus.spool.read(corpus.docs[idx as usize].spool)?.id;
-                let n = seen.entry(id.clone()).or_insert(0);
-                *n += 1;
-                if *n > 1 {
-                    let new = format!("{id}#{n}");
-                    msgs.warn(
-                        Reason::DuplicateId,
-                        &Location::file(format!("document {id:?}")),
-                        format_args!("id already used by an earlier record; renamed {new:?}"),
-                    );
-                    renamed.push((idx, new));
-                }
+    // Same hash: group by the real id (hash collisions are possible, if unlikely).
+    for group in id_hashes.chunk_by(|x, y| x.0 == y.0).filter(|g| g.len() > 1) {
+        let mut seen: HashMap<String, u32> = HashMap::new();
+        for &(_, idx) in group {
+            let id = corpus.spool.read(corpus.docs[idx as usize].spool)?.id;
+            let n = seen.entry(id.clone()).or_insert(0);
+            *n += 1;
+            if *n > 1 {
+                let new = format!("{id}#{n}");
+                msgs.warn(
+                    Reason::DuplicateId,
+                    &Location::file(format!("document {id:?}")),
+                    format_args!("id already used by an earlier record; renamed {new:?}"),
+                );
+                renamed.push((idx, new));
             }
         }
-        i = j;
     }
     renamed.sort_unstable_by_key(|r| r.0);
     Ok(renamed)
@@ -447,16 +439,7 @@ fn rename_duplicate_ids(corpus: &Corpus, id_hashes: &mut [(u64, u32)], msgs: &Me
 /// Verifies candidate pairs in parallel, grouped by their first document so its profile is
 /// built once per group. Returns the pairs that are copies, with their measures.
 fn verify_pairs(corpus: &Corpus, pairs: &[(u32, u32)]) -> Result<Vec<(u32, u32, Measures)>> {
-    let mut groups: Vec<&[(u32, u32)]> = Vec::new();
-    let mut i = 0;
-    while i < pairs.len() {
-        let mut j = i + 1;
-        while j < pairs.len() && pairs[j].0 == pairs[i].0 {
-            j += 1;
-        }
-        groups.push(&pairs[i..j]);
-        i = j;
-    }
+    let groups: Vec<&[(u32, u32)]> = pairs.chunk_by(|x, y| x.0 == y.0).collect();
     let results: Vec<Result<Vec<(u32, u32, Measures)>>> = groups
         .par_iter()
         .map(|g| {
@@ -506,10 +489,18 @@ fn build_clusters(
         Ok(Measures::of(&corpus.profile(a)?, &corpus.profile(b)?))
     };
 
+    // Each component's own links, found in one pass over all links.
+    let component_of: HashMap<u32, usize> =
+        comps.iter().enumerate().flat_map(|(c, members)| members.iter().map(move |&m| (m, c))).collect();
+    let mut links_of: Vec<Vec<Link>> = vec![Vec::new(); comps.len()];
+    for l in links {
+        links_of[component_of[&l.a]].push(l);
+    }
+
     let per_component: Vec<Result<Vec<Cluster>>> = comps
         .par_iter()
-        .map(|comp| {
-            let local: Vec<Link> = links.iter().copied().filter(|l| comp.binary_search(&l.a).is_ok()).collect();
+        .zip(links_of)
+        .map(|(comp, local)| {
             let mut failed: Option<anyhow::Error> = None;
             let mut verify = |a: u32, b: u32| match measure(a, b) {
                 Ok(m) => m.is_copy(),

@@ -8,7 +8,7 @@
 //! [`Document`]'s fields.
 
 use std::fs::File;
-use std::io::{self, Write};
+use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Mutex;
@@ -87,12 +87,6 @@ fn decode(mut buf: &[u8]) -> Option<Document> {
     }
     let [id, title, url, source, date, text] = fields;
     Some(Document { id, title, url, source, date, text })
-}
-
-impl Drop for Spool {
-    fn drop(&mut self) {
-        let _ = self.file.flush();
-    }
 }
 
 #[cfg(test)]

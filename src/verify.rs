@@ -16,7 +16,7 @@
 //! sides (see the README's "How copies are verified").
 
 use crate::normalize::{text_fingerprint, Token, Tokenizer};
-use crate::shingle::{shingle_set, View};
+use crate::shingle::{shingle_set, shingles, View};
 
 /// Shingle sizes used by verification.
 pub const SHORT_N: usize = 3;
@@ -29,6 +29,8 @@ pub struct Profile {
     pub tokens: Vec<Token>,
     pub fingerprint: u64,
     pub w3: Vec<u64>,
+    /// Word 5-grams in text order (for coverage) and as a sorted set (for intersections).
+    pub w5_seq: Vec<u64>,
     pub w5: Vec<u64>,
     pub skeleton: Vec<u64>,
 }
@@ -42,10 +44,16 @@ impl Profile {
 
     pub fn from_tokens(tokens: Vec<Token>) -> Profile {
         let mut scratch = Vec::new();
+        let mut w5_seq = Vec::with_capacity(tokens.len());
+        shingles(&tokens, View::Words, LONG_N, &mut scratch, &mut w5_seq);
+        let mut w5 = w5_seq.clone();
+        w5.sort_unstable();
+        w5.dedup();
         Profile {
             fingerprint: text_fingerprint(&tokens),
             w3: shingle_set(&tokens, View::Words, SHORT_N, &mut scratch),
-            w5: shingle_set(&tokens, View::Words, LONG_N, &mut scratch),
+            w5_seq,
+            w5,
             skeleton: shingle_set(&tokens, View::Skeleton, SKELETON_N, &mut scratch),
             tokens,
         }
@@ -123,36 +131,25 @@ pub struct Coverage {
     pub last: u32,
     /// Uncovered runs strictly inside the matched span.
     pub gaps: u32,
-    /// Covered tokens inside the span (= `covered`), for clarity of the ratios below.
-    pub span: u32,
 }
 
 impl Coverage {
     /// Marks the tokens of `p` covered by 5-grams present in `other` (sorted set).
     pub fn of(p: &Profile, other_w5: &[u64]) -> Coverage {
         let n = p.tokens.len();
-        let mut seq = Vec::with_capacity(n);
-        let mut scratch = Vec::new();
-        crate::shingle::shingles(&p.tokens, View::Words, LONG_N, &mut scratch, &mut seq);
         let width = LONG_N.min(n);
         let mut covered = vec![false; n];
-        for (i, h) in seq.iter().enumerate() {
+        for (i, h) in p.w5_seq.iter().enumerate() {
             if other_w5.binary_search(h).is_ok() {
                 covered[i..i + width].iter_mut().for_each(|c| *c = true);
             }
         }
-        let first = covered.iter().position(|&c| c).unwrap_or(n);
-        let last = covered.iter().rposition(|&c| c).unwrap_or(0);
-        let mut gaps = 0;
-        if first <= last {
-            for i in first + 1..=last {
-                if !covered[i] && covered[i - 1] {
-                    gaps += 1;
-                }
-            }
-        }
+        let (Some(first), Some(last)) = (covered.iter().position(|&c| c), covered.iter().rposition(|&c| c)) else {
+            return Coverage { tokens: n as u32, covered: 0, first: 1, last: 0, gaps: 0 };
+        };
+        let gaps = covered[first..=last].windows(2).filter(|w| w[0] && !w[1]).count() as u32;
         let c = covered.iter().filter(|&&c| c).count() as u32;
-        Coverage { tokens: n as u32, covered: c, first: first as u32, last: last as u32, gaps, span: c }
+        Coverage { tokens: n as u32, covered: c, first: first as u32, last: last as u32, gaps }
     }
 
     /// Share of the document's words covered.
@@ -178,7 +175,7 @@ impl Coverage {
         if self.first > self.last {
             self.tokens
         } else {
-            self.tokens - (self.last - self.first + 1)
+            self.tokens.saturating_sub(self.last - self.first + 1)
         }
     }
 
@@ -270,14 +267,15 @@ impl Measures {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const STORY: &str = "Fire crews spent the night fighting a blaze that destroyed a warehouse on the \
+pub(crate) mod tests {
+    /// A short wire story shared by the tests of verification and naming.
+    pub(crate) const STORY: &str = "Fire crews spent the night fighting a blaze that destroyed a warehouse on the \
         Kelmsport docks, the harbour authority said on Tuesday. Nobody was hurt, but the building \
         and the grain stored in it were lost. The cause of the fire is not yet known, and an \
         investigation will begin once the site is safe. Dock workers said they saw smoke rising \
         from the roof shortly after midnight and called the fire brigade at once.";
+
+    use super::*;
 
     #[test]
     fn intersection_of_sorted_sets() {

@@ -1,29 +1,16 @@
 //! Bad input of every kind: each case checks the exact count per reason, where the message
 //! points, and that every record written is either returned or counted as dropped.
 
+mod util;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use reprint::input::{read_all, InputOptions};
 use reprint::{Document, Messages, Reason};
-
-fn gz(data: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(data).unwrap();
-    enc.finish().unwrap()
-}
-
-fn zst(data: &[u8]) -> Vec<u8> {
-    zstd::encode_all(data, 3).unwrap()
-}
-
-fn read(paths: &[PathBuf], opts: &InputOptions) -> (Vec<Document>, Messages) {
-    let msgs = Messages::silent();
-    let docs = read_all(paths, opts, &msgs).unwrap();
-    (docs, msgs)
-}
+use util::{gz, read, zst};
 
 fn read_dir(dir: &Path) -> (Vec<Document>, Messages) {
     read(&[dir.to_path_buf()], &InputOptions::default())

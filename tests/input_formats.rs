@@ -1,27 +1,14 @@
 //! Every supported format read through the public API, plain and compressed, and the walk.
 
+mod util;
+
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use reprint::input::{read_all, read_paths, Chunk, FieldNames, InputOptions};
 use reprint::{Document, Messages, Reason};
-
-fn gz(data: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(data).unwrap();
-    enc.finish().unwrap()
-}
-
-fn zst(data: &[u8]) -> Vec<u8> {
-    zstd::encode_all(data, 3).unwrap()
-}
-
-fn read(paths: &[PathBuf], opts: &InputOptions) -> (Vec<Document>, Messages) {
-    let msgs = Messages::silent();
-    let docs = read_all(paths, opts, &msgs).unwrap();
-    (docs, msgs)
-}
+use util::{gz, read, zst};
 
 fn ids(docs: &[Document]) -> Vec<&str> {
     docs.iter().map(|d| d.id.as_str()).collect()

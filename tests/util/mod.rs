@@ -3,8 +3,12 @@
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+
+use reprint::input::{read_all, InputOptions};
+use reprint::{Document, Messages};
 
 pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_reprint"))
@@ -40,4 +44,21 @@ pub fn clusters(rows: &[Row]) -> BTreeSet<BTreeSet<String>> {
         by.entry(&r["cluster_id"]).or_default().insert(r["doc_id"].clone());
     }
     by.into_values().collect()
+}
+
+pub fn gz(data: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(data).unwrap();
+    enc.finish().unwrap()
+}
+
+pub fn zst(data: &[u8]) -> Vec<u8> {
+    zstd::encode_all(data, 3).unwrap()
+}
+
+/// Reads `paths` through the library, with a silent message sink to inspect afterwards.
+pub fn read(paths: &[PathBuf], opts: &InputOptions) -> (Vec<Document>, Messages) {
+    let msgs = Messages::silent();
+    let docs = read_all(paths, opts, &msgs).unwrap();
+    (docs, msgs)
 }
