@@ -38,6 +38,9 @@ pub struct Token {
 pub struct Tokenizer {
     word: Vec<u8>,
     scratch: String,
+    /// Tests turn the ASCII fast path off to check it against the general path.
+    #[cfg(test)]
+    general_only: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -88,6 +91,38 @@ impl Tokenizer {
         self.word.clear();
         while i < bytes.len() {
             let b = bytes[i];
+            // The ASCII fast path, between words: skip separators, and take a run of letters and
+            // digits whole when what ends it cannot continue the word (no apostrophe, no
+            // decimal point between digits, no non-ASCII letter). Anything else goes through the
+            // general state machine below, one character at a time, until the word ends.
+            if self.word.is_empty() && b < 0x80 && !self.general_only() {
+                if !is_ascii_word(b) {
+                    i += 1;
+                    continue;
+                }
+                let mut j = i + 1;
+                while j < bytes.len() && is_ascii_word(bytes[j]) {
+                    j += 1;
+                }
+                let ends_clean = match bytes.get(j) {
+                    None => true,
+                    Some(b'\'') => false,
+                    Some(b'.' | b',') => {
+                        !(bytes[j - 1].is_ascii_digit() && bytes.get(j + 1).is_some_and(u8::is_ascii_digit))
+                    }
+                    Some(&c) => c < 0x80,
+                };
+                if ends_clean && j - i <= FAST_WORD {
+                    let mut lower = [0u8; FAST_WORD];
+                    for (l, &c) in lower.iter_mut().zip(&bytes[i..j]) {
+                        // Letters and digits only: OR 0x20 lower-cases letters, keeps digits.
+                        *l = c | 0x20;
+                    }
+                    out.push(word_token(&lower[..j - i], i, j));
+                    i = j;
+                    continue;
+                }
+            }
             let (c, len) = if b < 0x80 {
                 (b as char, 1)
             } else {
@@ -124,6 +159,17 @@ impl Tokenizer {
         self.flush(start, bytes.len(), ascii_only, out);
     }
 
+    #[cfg(test)]
+    fn general_only(&self) -> bool {
+        self.general_only
+    }
+
+    #[cfg(not(test))]
+    #[inline(always)]
+    fn general_only(&self) -> bool {
+        false
+    }
+
     fn flush(&mut self, start: usize, end: usize, ascii_only: bool, out: &mut Vec<Token>) {
         if self.word.is_empty() {
             return;
@@ -134,15 +180,36 @@ impl Tokenizer {
             self.word.extend_from_slice(self.scratch.as_bytes());
         }
         if !self.word.is_empty() {
-            out.push(Token {
-                hash: xxh3_64(&self.word),
-                start: start as u32,
-                end: end as u32,
-                stopword: crate::stopwords::is_stopword(&self.word),
-            });
+            out.push(word_token(&self.word, start, end));
         }
         self.word.clear();
     }
+}
+
+/// Longest word the fast path lower-cases on the stack; longer ones take the general path.
+const FAST_WORD: usize = 32;
+
+/// ASCII letters and digits, by table: the inner loop of the fast path.
+static ASCII_WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    t
+};
+
+#[inline(always)]
+fn is_ascii_word(b: u8) -> bool {
+    ASCII_WORD[b as usize]
+}
+
+/// The token of a normalised word.
+#[inline]
+fn word_token(word: &[u8], start: usize, end: usize) -> Token {
+    let hash = xxh3_64(word);
+    Token { hash, start: start as u32, end: end as u32, stopword: crate::stopwords::is_stopword_hashed(word, hash) }
 }
 
 /// NFKC, then case folding, keeping only letters, digits and marks.
@@ -257,6 +324,26 @@ mod tests {
         assert_eq!(t.len(), 2);
         assert_eq!(&text[t[0].start as usize..t[0].end as usize], "Hello");
         assert_eq!(&text[t[1].start as usize..t[1].end as usize], "wörld");
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_general_path() {
+        let texts = [
+            "Don't PANIC: it's 1,400.5 km, not 1, 400. 3.x y.3 A1b2 rock'n'roll dogs' tails'",
+            "naïve café's Straße ﬁnal 北京 ok' 'ok ''",
+            "word",
+            "x,",
+            "9.",
+            "end 4,5",
+            "a-very-long-hyphenated-thing and averyveryveryverylongwordofmorethanthirtytwoletters.",
+            "tab\tnew\nline\r\ncarriage  “quoted” — dash",
+        ];
+        for text in texts {
+            let (mut fast, mut general) = (Vec::new(), Vec::new());
+            Tokenizer::new().tokenize(text, &mut fast);
+            Tokenizer { general_only: true, ..Tokenizer::new() }.tokenize(text, &mut general);
+            assert_eq!(fast, general, "{text}");
+        }
     }
 
     #[test]

@@ -1,13 +1,12 @@
 //! Word n-grams ("shingles") as 64-bit hashes.
 //!
-//! A shingle is identified by the hashes of its n tokens, hashed again with xxh3, so the text is
-//! scanned once and every shingle costs one short hash. Two views of a document are shingled:
+//! A shingle is identified by the hashes of its n tokens, combined by a rolling polynomial (two
+//! multiplications per shingle, whatever n is) and a final mix, so the text is scanned once and
+//! no shingle is hashed from its bytes again. Two views of a document are shingled:
 //!
 //! * [`View::Words`]: all words; catches exact, reformatted, wrapped, excerpted and edited copies.
 //! * [`View::Skeleton`]: only the function words, in order; survives synonym spinning, which
 //!   swaps content words but keeps the grammatical skeleton (see [`crate::stopwords`]).
-
-use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::normalize::Token;
 
@@ -38,28 +37,56 @@ impl View {
 /// Appends the hashes of the `n`-word shingles of `view` to `out`. A document with fewer than
 /// `n` tokens in the view gives one shingle of all of them, so short texts can still match.
 pub fn shingles(tokens: &[Token], view: View, n: usize, scratch: &mut Vec<u64>, out: &mut Vec<u64>) {
-    scratch.clear();
     match view {
-        View::Words => scratch.extend(tokens.iter().map(|t| t.hash)),
-        View::Skeleton => scratch.extend(tokens.iter().filter(|t| t.stopword).map(|t| t.hash)),
+        View::Words => roll(tokens.len(), n, view.seed(n), |i| tokens[i].hash, out),
+        View::Skeleton => {
+            scratch.clear();
+            scratch.extend(tokens.iter().filter(|t| t.stopword).map(|t| t.hash));
+            shingle_hashes(scratch, n, view.seed(n), out);
+        }
     }
-    shingle_hashes(scratch, n, view.seed(n), out);
 }
 
 /// Hashes every window of `n` consecutive values of `hashes`.
 pub fn shingle_hashes(hashes: &[u64], n: usize, seed: u64, out: &mut Vec<u64>) {
-    if hashes.is_empty() || n == 0 {
+    roll(hashes.len(), n, seed, |i| hashes[i], out);
+}
+
+/// The multiplier of the rolling polynomial (odd, so every power of it is invertible and two
+/// windows that differ in one position never collide).
+const P: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// Every window of `n` of the `len` values `at(0)..at(len - 1)` (or one window of all of them
+/// when there are fewer): `sum of at(i + k) * P^(n - 1 - k)`, updated in constant time per
+/// window, then mixed with the seed so the bits are uniform (MinHash bins by the high bits).
+#[inline]
+fn roll(len: usize, n: usize, seed: u64, at: impl Fn(usize) -> u64, out: &mut Vec<u64>) {
+    if len == 0 || n == 0 {
         return;
     }
-    let n = n.min(hashes.len());
-    let mut buf = [0u8; 8 * 16];
-    for window in hashes.windows(n) {
-        let len = 8 * window.len().min(16);
-        for (i, h) in window.iter().take(16).enumerate() {
-            buf[8 * i..8 * i + 8].copy_from_slice(&h.to_le_bytes());
-        }
-        out.push(xxh3_64_with_seed(&buf[..len], seed));
+    let n = n.min(len);
+    let seed = mix(seed ^ (n as u64).wrapping_mul(P));
+    let top = (1..n).fold(1u64, |p, _| p.wrapping_mul(P));
+    let mut sum = 0u64;
+    for i in 0..n {
+        sum = sum.wrapping_mul(P).wrapping_add(at(i));
     }
+    out.reserve(len - n + 1);
+    out.push(mix(sum ^ seed));
+    for i in n..len {
+        sum = sum.wrapping_sub(at(i - n).wrapping_mul(top)).wrapping_mul(P).wrapping_add(at(i));
+        out.push(mix(sum ^ seed));
+    }
+}
+
+/// The 64-bit finaliser of MurmurHash3: every input bit affects every output bit.
+#[inline]
+pub fn mix(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
 }
 
 /// Sorted, deduplicated shingles: the exact set that verification intersects.
@@ -122,5 +149,24 @@ mod tests {
         assert_eq!(a, b);
         let w = shingle_set(&tokens("The shares of the company"), View::Words, 3, &mut s);
         assert!(w.iter().all(|h| !a.contains(h)), "views do not share hashes");
+    }
+
+    #[test]
+    fn rolling_equals_hashing_each_window() {
+        let hashes: Vec<u64> = (1..40u64).map(mix).collect();
+        for n in [1, 3, 5, 39, 50] {
+            let mut rolled = Vec::new();
+            shingle_hashes(&hashes, n, 7, &mut rolled);
+            let mut one = Vec::new();
+            let each: Vec<u64> = hashes
+                .windows(n.min(hashes.len()))
+                .map(|w| {
+                    one.clear();
+                    shingle_hashes(w, n, 7, &mut one);
+                    one[0]
+                })
+                .collect();
+            assert_eq!(rolled, each, "n = {n}");
+        }
     }
 }
