@@ -18,7 +18,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 use reprint::cluster::{anchored, components, Link};
 use reprint::input::{Chunk, InputOptions};
-use reprint::lsh::{band_keys, candidate_pairs};
+use reprint::lsh::{band_keys, band_pairs};
 use reprint::normalize::{Token, Tokenizer};
 use reprint::origin::WireSources;
 use reprint::report::csv::{write_clusters, write_pairs};
@@ -168,7 +168,7 @@ fn prepare() -> Prepared {
         })
         .collect();
     let mut sig = vec![0u64; 128];
-    let keys: Vec<Vec<u64>> = views
+    let keys: Vec<Vec<u32>> = views
         .iter()
         .enumerate()
         .map(|(v, view)| {
@@ -183,7 +183,7 @@ fn prepare() -> Prepared {
     let mut pairs: Vec<(u32, u32)> = views
         .iter()
         .zip(&keys)
-        .flat_map(|(view, keys)| candidate_pairs(&mut entries(keys, view.bands.bands), 64).0)
+        .flat_map(|(view, keys)| band_pairs(keys, view.bands.bands, 0, view.bands.bands, 64).0)
         .collect();
     pairs.sort_unstable();
     pairs.dedup();
@@ -196,11 +196,6 @@ fn prepare() -> Prepared {
         })
         .collect();
     Prepared { data, docs, tokens, shingles: shingled, views, pairs, links }
-}
-
-/// (band key, document) entries of one view, as the scan collects them.
-fn entries(keys: &[u64], bands: usize) -> Vec<(u64, u32)> {
-    keys.iter().enumerate().map(|(i, &k)| (k, (i / bands) as u32)).collect()
 }
 
 fn stages(c: &mut Criterion) {
@@ -283,7 +278,7 @@ fn stages(c: &mut Criterion) {
                 for s in &sigs {
                     band_keys(&s[v], view.bands, &mut keys);
                 }
-                n += candidate_pairs(&mut entries(&keys, view.bands.bands), 64).0.len();
+                n += band_pairs(&keys, view.bands.bands, 0, view.bands.bands, 64).0.len();
             }
             n
         })

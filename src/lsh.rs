@@ -6,13 +6,18 @@
 //! the area above it missed (false negatives), each weighted one half.
 //!
 //! Buckets are found by sorting (band key, document) pairs rather than growing a hash map of
-//! vectors: one allocation, cache-friendly, linear in the number of documents. A bucket larger
+//! vectors: one allocation, cache-friendly, linear in the number of documents. Band keys are 32
+//! bits (4 bytes per band and document in memory, the bulk of what a scan keeps per document)
+//! and each band is bucketed on its own, in parallel: two documents whose different bands
+//! collide by chance are not paired, and a chance collision within a band (about one pair in
+//! 4 billion per band) only costs one more candidate for verification to reject. A bucket larger
 //! than `max_bucket` (a story copied thousands of times, or a template shared by a whole site)
 //! is not expanded into all its pairs: each member is paired with the bucket's first member only,
 //! so the work stays linear, and the bucket is counted in the summary.
 
 use rayon::prelude::*;
-use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+use crate::shingle::mix;
 
 /// Bands and rows of one LSH index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -59,17 +64,44 @@ pub fn choose_bands(threshold: f64, num_perm: usize) -> Bands {
     best
 }
 
-/// Appends one key per band of `sig` to `out`. Keys of different bands never collide on purpose:
-/// the band number seeds the hash.
-pub fn band_keys(sig: &[u64], b: Bands, out: &mut Vec<u64>) {
-    let mut buf = Vec::with_capacity(8 * b.rows);
-    for band in 0..b.bands {
-        buf.clear();
-        for v in &sig[band * b.rows..(band + 1) * b.rows] {
-            buf.extend_from_slice(&v.to_le_bytes());
-        }
-        out.push(xxh3_64_with_seed(&buf, band as u64));
+/// Appends one 32-bit key per band of `sig` to `out`: the rows of the band chained through the
+/// MurmurHash3 finaliser, seeded with the band number.
+pub fn band_keys(sig: &[u64], b: Bands, out: &mut Vec<u32>) {
+    for (band, rows) in sig.chunks_exact(b.rows).take(b.bands).enumerate() {
+        let h = rows.iter().fold(mix(band as u64 ^ 0x6a09_e667_f3bc_c909), |h, &v| mix(h ^ v));
+        out.push((h >> 32) as u32);
     }
+}
+
+/// Candidate pairs of one view from the band keys of all documents: `keys` holds `stride` keys
+/// per document, this view's `bands` of them from position `first`. Pairs `(a, b)` with `a < b`,
+/// sorted and without repeats.
+pub fn band_pairs(
+    keys: &[u32],
+    stride: usize,
+    first: usize,
+    bands: usize,
+    max_bucket: usize,
+) -> (Vec<(u32, u32)>, BucketStats) {
+    let docs = keys.len().checked_div(stride).unwrap_or(0);
+    let per_band: Vec<(Vec<(u32, u32)>, BucketStats)> = (first..first + bands)
+        .into_par_iter()
+        .map(|band| {
+            let mut entries: Vec<(u32, u32)> = (0..docs).map(|d| (keys[d * stride + band], d as u32)).collect();
+            bucket_pairs(&mut entries, max_bucket)
+        })
+        .collect();
+    let mut stats = BucketStats::default();
+    let mut pairs = Vec::with_capacity(per_band.iter().map(|p| p.0.len()).sum());
+    for (p, s) in per_band {
+        pairs.extend(p);
+        stats.buckets += s.buckets;
+        stats.oversized += s.oversized;
+        stats.largest = stats.largest.max(s.largest);
+    }
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    (pairs, stats)
 }
 
 /// What bucketing found, besides the pairs.
@@ -83,34 +115,21 @@ pub struct BucketStats {
     pub largest: u64,
 }
 
-/// What to do with a bucket larger than the cap.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Oversized {
-    /// Pair every member with the first one: near-identical documents stay linked, linearly.
-    LinkToFirst,
-    /// Ignore the bucket: a key shared by that many documents says nothing about copying.
-    Drop,
-}
-
 /// Sorts `entries` by key and emits, for every bucket of two or more documents, the pairs
 /// `(a, b)` with `a < b` (a pair appears once per bucket it shares).
-fn bucket_pairs<K: Ord + Copy + Send>(
-    entries: &mut [(K, u32)],
-    max_bucket: usize,
-    oversized: Oversized,
-) -> (Vec<(u32, u32)>, BucketStats) {
-    entries.par_sort_unstable();
+fn bucket_pairs<K: Ord + Copy + Send>(entries: &mut [(K, u32)], max_bucket: usize) -> (Vec<(u32, u32)>, BucketStats) {
+    entries.sort_unstable();
     let mut pairs = Vec::new();
     let mut stats = BucketStats::default();
     for bucket in entries.chunk_by(|x, y| x.0 == y.0).filter(|b| b.len() > 1) {
         stats.buckets += 1;
         stats.largest = stats.largest.max(bucket.len() as u64);
         if bucket.len() > max_bucket {
+            // Pair every member with the first one: near-identical documents stay linked,
+            // linearly.
             stats.oversized += 1;
-            if oversized == Oversized::LinkToFirst {
-                let first = bucket[0].1;
-                pairs.extend(bucket[1..].iter().filter(|e| e.1 != first).map(|e| (first, e.1)));
-            }
+            let first = bucket[0].1;
+            pairs.extend(bucket[1..].iter().filter(|e| e.1 != first).map(|e| (first, e.1)));
             continue;
         }
         for (x, a) in bucket.iter().enumerate() {
@@ -121,14 +140,14 @@ fn bucket_pairs<K: Ord + Copy + Send>(
             }
         }
     }
-    pairs.par_sort_unstable();
+    pairs.sort_unstable();
     (pairs, stats)
 }
 
 /// Candidate pairs `(a, b)` with `a < b`, sorted and without repeats, from `(key, doc)` entries.
 /// `entries` is sorted in place.
 pub fn candidate_pairs(entries: &mut [(u64, u32)], max_bucket: usize) -> (Vec<(u32, u32)>, BucketStats) {
-    let (mut pairs, stats) = bucket_pairs(entries, max_bucket, Oversized::LinkToFirst);
+    let (mut pairs, stats) = bucket_pairs(entries, max_bucket);
     pairs.dedup();
     (pairs, stats)
 }
@@ -150,6 +169,17 @@ mod tests {
         let b = choose_bands(0.5, 128);
         assert!(collision_probability(0.8, b) > 0.99);
         assert!(collision_probability(0.2, b) < 0.01);
+    }
+
+    #[test]
+    fn pairs_from_band_keys() {
+        // Three documents, two bands: 0 and 2 share band 0, 1 and 2 share band 1.
+        let keys = [5, 9, 6, 7, 5, 7];
+        let (pairs, stats) = band_pairs(&keys, 2, 0, 2, 10);
+        assert_eq!(pairs, vec![(0, 2), (1, 2)]);
+        assert_eq!(stats, BucketStats { buckets: 2, oversized: 0, largest: 2 });
+        // Only the second band.
+        assert_eq!(band_pairs(&keys, 2, 1, 1, 10).0, vec![(1, 2)]);
     }
 
     #[test]
@@ -208,16 +238,59 @@ pub fn anchors(shingles: &[u64], out: &mut Vec<u32>) -> u8 {
 }
 
 /// Pairs of documents for which `enough(a, b, shared)` holds, `shared` being the number of anchors
-/// they have in common. Anchor buckets larger than
-/// `max_bucket` (boilerplate lines, stock phrases) say nothing about copying and are dropped.
+/// they have in common, from `(anchor, document)` entries (sorted in place). Anchor buckets larger
+/// than `max_bucket` (boilerplate lines, stock phrases) say nothing about copying and are dropped.
+///
+/// Shared anchors are counted document by document (in parallel): for each document, the later
+/// members of its buckets are gathered and counted, so memory stays within one document's
+/// buckets instead of holding every (pair, anchor) instance of the corpus at once.
 pub fn shared_anchor_pairs(
     entries: &mut [(u32, u32)],
     max_bucket: usize,
-    enough: impl Fn(u32, u32, usize) -> bool,
+    enough: impl Fn(u32, u32, usize) -> bool + Sync,
 ) -> (Vec<(u32, u32)>, BucketStats) {
-    let (emitted, stats) = bucket_pairs(entries, max_bucket, Oversized::Drop);
-    let pairs =
-        emitted.chunk_by(|x, y| x == y).filter(|run| enough(run[0].0, run[0].1, run.len())).map(|run| run[0]).collect();
+    entries.par_sort_unstable();
+    let mut stats = BucketStats::default();
+    // The buckets worth expanding, as ranges of `entries`, and each of their members.
+    let mut buckets: Vec<(u32, u32)> = Vec::new();
+    let mut by_doc: Vec<(u32, u32)> = Vec::new();
+    let mut start = 0;
+    for bucket in entries.chunk_by(|x, y| x.0 == y.0) {
+        let len = bucket.len();
+        if len > 1 {
+            stats.buckets += 1;
+            stats.largest = stats.largest.max(len as u64);
+            if len > max_bucket {
+                stats.oversized += 1;
+            } else {
+                let id = buckets.len() as u32;
+                buckets.push((start as u32, len as u32));
+                by_doc.extend(bucket.iter().map(|e| (e.1, id)));
+            }
+        }
+        start += len;
+    }
+    by_doc.par_sort_unstable();
+    let entries = &*entries;
+    let pairs = by_doc
+        .par_chunk_by(|x, y| x.0 == y.0)
+        .flat_map_iter(|mine| {
+            let a = mine[0].0;
+            let mut others: Vec<u32> = Vec::new();
+            for &(_, id) in mine {
+                let (s, n) = buckets[id as usize];
+                others.extend(entries[s as usize..(s + n) as usize].iter().map(|e| e.1).filter(|&b| b > a));
+            }
+            others.sort_unstable();
+            let mut found = Vec::new();
+            for run in others.chunk_by(|x, y| x == y) {
+                if enough(a, run[0], run.len()) {
+                    found.push((a, run[0]));
+                }
+            }
+            found
+        })
+        .collect();
     (pairs, stats)
 }
 
@@ -246,6 +319,9 @@ mod anchor_tests {
         let mut e = vec![(1, 0), (1, 1), (2, 0), (2, 1), (3, 1), (3, 2), (4, 5)];
         let (pairs, _) = shared_anchor_pairs(&mut e, 10, |_, _, n| n >= 2);
         assert_eq!(pairs, vec![(0, 1)]);
+        let (pairs, stats) = shared_anchor_pairs(&mut e, 10, |_, _, n| n >= 1);
+        assert_eq!(pairs, vec![(0, 1), (1, 2)]);
+        assert_eq!(stats, BucketStats { buckets: 3, oversized: 0, largest: 2 });
         let mut e: Vec<(u32, u32)> = (0..100).map(|d| (9, d)).collect();
         let (pairs, stats) = shared_anchor_pairs(&mut e, 10, |_, _, n| n >= 1);
         assert!(pairs.is_empty());

@@ -22,7 +22,9 @@ use crate::cluster::{anchored, components, Link};
 use crate::corpus::{Corpus, DocEntry};
 use crate::date::parse_timestamp;
 use crate::input::{read_paths, Chunk, InputOptions};
-use crate::lsh::{anchors, band_keys, candidate_pairs, choose_bands, shared_anchor_pairs, Bands, BucketStats};
+use crate::lsh::{
+    anchors, band_keys, band_pairs, candidate_pairs, choose_bands, shared_anchor_pairs, Bands, BucketStats,
+};
 use crate::messages::{Location, Messages, Reason};
 use crate::normalize::{text_fingerprint, Token, Tokenizer};
 use crate::origin::{pick_original, relation, Member, Relation, WireSources};
@@ -168,7 +170,7 @@ pub struct ScanResult {
 struct ChunkOut {
     entries: Vec<DocEntry>,
     /// Band keys of all documents of the chunk, one block of `keys_per_doc` per document.
-    keys: Vec<u64>,
+    keys: Vec<u32>,
     /// Anchors of all documents of the chunk, `anchor_counts[k]` of them for document `k`.
     anchors: Vec<u32>,
     anchor_counts: Vec<u32>,
@@ -250,7 +252,7 @@ impl<'a> Worker<'a> {
                     let salt = xxh3_64(doc.id.as_bytes()) ^ 0xdead_beef;
                     out.keys.extend(
                         (0..view.bands.bands as u64)
-                            .map(|b| salt.wrapping_add(b).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1),
+                            .map(|b| (salt.wrapping_add(b).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as u32),
                     );
                 }
             }
@@ -280,7 +282,8 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
 
     // Stage 1: read, tokenise, sketch, spool.
     let mut entries: Vec<DocEntry> = Vec::new();
-    let mut view_entries: Vec<Vec<(u64, u32)>> = vec![Vec::new(); cfg.views.len()];
+    // Band keys of every document, `keys_per_doc` each (the views one after the other).
+    let mut keys: Vec<u32> = Vec::new();
     let mut anchor_entries: Vec<(u32, u32)> = Vec::new();
     // Per document: how many anchors, at which sampling level.
     let mut anchor_info: Vec<(u16, u8)> = Vec::new();
@@ -323,17 +326,12 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
                     let idx = entries.len() as u32;
                     entries.push(e);
                     id_hashes.push((idh, idx));
-                    let block = &out.keys[k * keys_per_doc..(k + 1) * keys_per_doc];
                     let n = out.anchor_counts[k] as usize;
                     anchor_info.push((n as u16, out.anchor_levels[k]));
                     anchor_entries.extend(out.anchors[anchor_at..anchor_at + n].iter().map(|&a| (a, idx)));
                     anchor_at += n;
-                    let mut at = 0;
-                    for (v, view) in cfg.views.iter().enumerate() {
-                        view_entries[v].extend(block[at..at + view.bands.bands].iter().map(|&key| (key, idx)));
-                        at += view.bands.bands;
-                    }
                 }
+                keys.extend_from_slice(&out.keys);
             }
             progress.set_docs(entries.len() as u64);
         }
@@ -349,12 +347,14 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
     progress.stage("finding candidates");
     let mut all_pairs: Vec<(u32, u32)> = Vec::new();
     let mut candidates = Vec::new();
-    for (v, view) in cfg.views.iter().enumerate() {
-        let (pairs, buckets) = candidate_pairs(&mut view_entries[v], cfg.max_bucket);
-        view_entries[v] = Vec::new();
+    let mut first = 0;
+    for view in &cfg.views {
+        let (pairs, buckets) = band_pairs(&keys, keys_per_doc, first, view.bands.bands, cfg.max_bucket);
+        first += view.bands.bands;
         candidates.push(CandidateStats { view: view.view.to_string(), pairs: pairs.len() as u64, buckets });
         all_pairs.extend(pairs);
     }
+    drop(keys);
     // Enough shared anchors: at least MIN_SHARED_ANCHORS, and a quarter of those the document with
     // fewer anchors would have at the sparser of the two sampling rates. Stock phrases give a
     // pair one or two shared anchors; a copied passage gives it most of them.
