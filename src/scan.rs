@@ -32,7 +32,7 @@ use crate::progress::Progress;
 use crate::shingle::{shingles, View};
 use crate::sketch::minhash;
 use crate::spool::Spool;
-use crate::verify::Measures;
+use crate::verify::{Measures, Profile};
 use crate::Document;
 
 /// One LSH index over one view of the documents.
@@ -189,7 +189,6 @@ struct Worker<'a> {
     sig: Vec<u64>,
     docs: Vec<Document>,
     buf: Vec<u8>,
-    one: Vec<u8>,
 }
 
 impl<'a> Worker<'a> {
@@ -205,7 +204,6 @@ impl<'a> Worker<'a> {
             sig: vec![0; cfg.num_perm],
             docs: Vec::new(),
             buf: Vec::new(),
-            one: Vec::new(),
         }
     }
 
@@ -256,9 +254,7 @@ impl<'a> Worker<'a> {
                     );
                 }
             }
-            Spool::encode(doc, &mut self.one);
-            lens.push(self.one.len() as u32);
-            self.buf.extend_from_slice(&self.one);
+            lens.push(Spool::encode_append(doc, &mut self.buf));
             out.entries.push(DocEntry::new(text_fingerprint(&self.tokens), parse_timestamp(&doc.date)));
             out.id_hashes.push(xxh3_64(doc.id.as_bytes()));
         }
@@ -436,32 +432,31 @@ fn rename_duplicate_ids(corpus: &Corpus, id_hashes: &mut [(u64, u32)], msgs: &Me
     Ok(renamed)
 }
 
-/// Verifies candidate pairs in parallel, grouped by their first document so its profile is
-/// built once per group. Returns the pairs that are copies, with their measures.
+/// Pairs verified per block: the profiles of a block's documents are built once each (in
+/// parallel) and dropped after it, so memory stays bounded (a profile is ~50 bytes per word).
+const VERIFY_BLOCK: usize = 1024;
+
+/// Verifies candidate pairs in parallel, a block of pairs at a time, building each document's
+/// profile once per block however many of the block's pairs it is in. Returns the pairs that
+/// are copies, with their measures.
 fn verify_pairs(corpus: &Corpus, pairs: &[(u32, u32)]) -> Result<Vec<(u32, u32, Measures)>> {
-    let groups: Vec<&[(u32, u32)]> = pairs.chunk_by(|x, y| x.0 == y.0).collect();
-    let results: Vec<Result<Vec<(u32, u32, Measures)>>> = groups
-        .par_iter()
-        .map(|g| {
-            let a = corpus.profile(g[0].0)?;
-            let mut out = Vec::new();
-            for &(x, y) in g.iter() {
-                // Same fingerprint means same normalised text: no need to read both back.
-                let m = if corpus.docs[x as usize].fingerprint == corpus.docs[y as usize].fingerprint {
-                    Measures::of(&a, &a)
-                } else {
-                    Measures::of(&a, &corpus.profile(y)?)
-                };
-                if m.is_copy() {
-                    out.push((x, y, m));
-                }
-            }
-            Ok(out)
-        })
-        .collect();
     let mut verified = Vec::new();
-    for r in results {
-        verified.extend(r?);
+    let mut docs: Vec<u32> = Vec::new();
+    for block in pairs.chunks(VERIFY_BLOCK) {
+        docs.clear();
+        docs.extend(block.iter().flat_map(|p| [p.0, p.1]));
+        docs.sort_unstable();
+        docs.dedup();
+        let profiles: Vec<Profile> = docs.par_iter().map(|&d| corpus.profile(d)).collect::<Result<_>>()?;
+        let profile = |d: u32| &profiles[docs.binary_search(&d).unwrap_or_default()];
+        let found: Vec<(u32, u32, Measures)> = block
+            .par_iter()
+            .filter_map(|&(x, y)| {
+                let m = Measures::of(profile(x), profile(y));
+                m.is_copy().then_some((x, y, m))
+            })
+            .collect();
+        verified.extend(found);
     }
     Ok(verified)
 }

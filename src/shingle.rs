@@ -93,9 +93,46 @@ pub fn mix(mut h: u64) -> u64 {
 pub fn shingle_set(tokens: &[Token], view: View, n: usize, scratch: &mut Vec<u64>) -> Vec<u64> {
     let mut out = Vec::with_capacity(tokens.len());
     shingles(tokens, view, n, scratch, &mut out);
-    out.sort_unstable();
+    sort_hashes(&mut out);
     out.dedup();
     out
+}
+
+/// Sorts uniformly distributed 64-bit hashes in expected linear time: a counting sort on the top
+/// bits (about one bucket per value) leaves each value within its small bucket, and an insertion
+/// sort finishes the few inversions left. Several times faster than a comparison sort for the
+/// few hundred to few thousand shingles of an article.
+pub fn sort_hashes(v: &mut Vec<u64>) {
+    let n = v.len();
+    if n < 64 {
+        v.sort_unstable();
+        return;
+    }
+    let bits = n.next_power_of_two().trailing_zeros();
+    let shift = 64 - bits;
+    let mut starts = vec![0u32; (1 << bits) + 1];
+    for &h in v.iter() {
+        starts[(h >> shift) as usize + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut out = vec![0u64; n];
+    for &h in v.iter() {
+        let slot = &mut starts[(h >> shift) as usize];
+        out[*slot as usize] = h;
+        *slot += 1;
+    }
+    for i in 1..n {
+        let h = out[i];
+        let mut j = i;
+        while j > 0 && out[j - 1] > h {
+            out[j] = out[j - 1];
+            j -= 1;
+        }
+        out[j] = h;
+    }
+    *v = out;
 }
 
 #[cfg(test)]
@@ -149,6 +186,18 @@ mod tests {
         assert_eq!(a, b);
         let w = shingle_set(&tokens("The shares of the company"), View::Words, 3, &mut s);
         assert!(w.iter().all(|h| !a.contains(h)), "views do not share hashes");
+    }
+
+    #[test]
+    fn hashes_sort_like_any_sort() {
+        for n in [0, 1, 63, 64, 65, 500, 4097] {
+            let mut v: Vec<u64> = (0..n as u64).map(|i| mix(i % 300)).collect();
+            v.extend([0, u64::MAX, 1 << 63]);
+            let mut want = v.clone();
+            want.sort_unstable();
+            sort_hashes(&mut v);
+            assert_eq!(v, want, "n = {n}");
+        }
     }
 
     #[test]

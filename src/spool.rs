@@ -40,10 +40,17 @@ impl Spool {
     /// Serialises `doc` into `buf` (cleared first).
     pub fn encode(doc: &Document, buf: &mut Vec<u8>) {
         buf.clear();
+        Spool::encode_append(doc, buf);
+    }
+
+    /// Serialises `doc` at the end of `buf`; returns the record's length.
+    pub fn encode_append(doc: &Document, buf: &mut Vec<u8>) -> u32 {
+        let start = buf.len();
         for field in [&doc.id, &doc.title, &doc.url, &doc.source, &doc.date, &doc.text] {
             buf.extend_from_slice(&(field.len() as u32).to_le_bytes());
             buf.extend_from_slice(field.as_bytes());
         }
+        (buf.len() - start) as u32
     }
 
     /// Appends already encoded records (concatenated in `buf`, lengths in `lens`) in one write,

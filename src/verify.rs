@@ -47,7 +47,7 @@ impl Profile {
         let mut w5_seq = Vec::with_capacity(tokens.len());
         shingles(&tokens, View::Words, LONG_N, &mut scratch, &mut w5_seq);
         let mut w5 = w5_seq.clone();
-        w5.sort_unstable();
+        crate::shingle::sort_hashes(&mut w5);
         w5.dedup();
         Profile {
             fingerprint: text_fingerprint(&tokens),
