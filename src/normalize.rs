@@ -21,6 +21,8 @@ use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::shingle::mix;
+
 /// A normalised word: its hash, where it came from, and what kind of word it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Token {
@@ -100,10 +102,7 @@ impl Tokenizer {
                     i += 1;
                     continue;
                 }
-                let mut j = i + 1;
-                while j < bytes.len() && is_ascii_word(bytes[j]) {
-                    j += 1;
-                }
+                let j = ascii_word_end(bytes, i + 1);
                 let ends_clean = match bytes.get(j) {
                     None => true,
                     Some(b'\'') => false,
@@ -113,11 +112,7 @@ impl Tokenizer {
                     Some(&c) => c < 0x80,
                 };
                 if ends_clean && j - i <= FAST_WORD {
-                    let mut lower = [0u8; FAST_WORD];
-                    for (l, &c) in lower.iter_mut().zip(&bytes[i..j]) {
-                        // Letters and digits only: OR 0x20 lower-cases letters, keeps digits.
-                        *l = c | 0x20;
-                    }
+                    let lower = ascii_lower(bytes, i, j);
                     out.push(word_token(&lower[..j - i], i, j));
                     i = j;
                     continue;
@@ -205,6 +200,63 @@ fn is_ascii_word(b: u8) -> bool {
     ASCII_WORD[b as usize]
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `chunk` that is an ASCII letter or digit, eight bytes at once
+/// (SWAR): range checks by adding or subtracting so that the high bit of a byte tells which
+/// side of the bound it falls on, on the low seven bits only, so no carry crosses a byte.
+#[inline(always)]
+fn word_bytes(chunk: u64) -> u64 {
+    let x = chunk & !HIGH;
+    let at_least = |v: u64, lo: u64| v + (0x80 - lo) * ONES;
+    let at_most = |v: u64, hi: u64| (0x80 + hi) * ONES - v;
+    let digit = at_least(x, b'0' as u64) & at_most(x, b'9' as u64);
+    let lower = x | 0x20 * ONES;
+    let letter = at_least(lower, b'a' as u64) & at_most(lower, b'z' as u64);
+    (digit | letter) & !chunk & HIGH
+}
+
+/// The end of the run of ASCII letters and digits that goes on at `from`.
+#[inline(always)]
+fn ascii_word_end(bytes: &[u8], mut from: usize) -> usize {
+    while from + 8 <= bytes.len() {
+        let chunk = u64::from_le_bytes(bytes[from..from + 8].try_into().unwrap_or_default());
+        let other = !word_bytes(chunk) & HIGH;
+        if other != 0 {
+            return from + (other.trailing_zeros() / 8) as usize;
+        }
+        from += 8;
+    }
+    while from < bytes.len() && is_ascii_word(bytes[from]) {
+        from += 1;
+    }
+    from
+}
+
+/// `bytes[start..end]` (ASCII letters and digits, at most [`FAST_WORD`] of them) lower-cased,
+/// zero-padded: OR 0x20 lower-cases a letter and keeps a digit. Written eight bytes at a time
+/// where the text allows, so the hash reads back whole stores.
+#[inline(always)]
+fn ascii_lower(bytes: &[u8], start: usize, end: usize) -> [u8; FAST_WORD] {
+    let mut lower = [0u8; FAST_WORD];
+    let len = end - start;
+    if start + FAST_WORD <= bytes.len() {
+        let mut k = 0;
+        while k < len {
+            let chunk = u64::from_le_bytes(bytes[start + k..start + k + 8].try_into().unwrap_or_default());
+            let keep = if len - k >= 8 { u64::MAX } else { (1u64 << (8 * (len - k))) - 1 };
+            lower[k..k + 8].copy_from_slice(&((chunk | 0x20 * ONES) & keep).to_le_bytes());
+            k += 8;
+        }
+    } else {
+        for (l, &c) in lower.iter_mut().zip(&bytes[start..end]) {
+            *l = c | 0x20;
+        }
+    }
+    lower
+}
+
 /// The token of a normalised word.
 #[inline]
 fn word_token(word: &[u8], start: usize, end: usize) -> Token {
@@ -260,11 +312,10 @@ pub fn normalize(text: &str) -> String {
 /// A fingerprint of the whole normalised text: equal for texts that differ only in what
 /// normalisation folds away.
 pub fn text_fingerprint(tokens: &[Token]) -> u64 {
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    for t in tokens {
-        h.update(&t.hash.to_le_bytes());
-    }
-    h.digest()
+    // A polynomial in an odd multiplier over the word hashes: one multiplication per word, and
+    // order matters.
+    let sum = tokens.iter().fold(0u64, |h, t| h.wrapping_mul(0x9e37_79b9_7f4a_7c15).wrapping_add(t.hash));
+    mix(sum ^ tokens.len() as u64)
 }
 
 #[cfg(test)]
@@ -343,6 +394,20 @@ mod tests {
             Tokenizer::new().tokenize(text, &mut fast);
             Tokenizer { general_only: true, ..Tokenizer::new() }.tokenize(text, &mut general);
             assert_eq!(fast, general, "{text}");
+        }
+    }
+
+    #[test]
+    fn eight_bytes_at_a_time_classifies_like_the_table() {
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                let chunk = (b as u64) << (8 * at) | u64::from_le_bytes(*b"aZ09zA9m") & !(0xff << (8 * at));
+                let want = (0..8).fold(0u64, |m, k| {
+                    let byte = (chunk >> (8 * k)) as u8;
+                    m | if is_ascii_word(byte) { 0x80 << (8 * k) } else { 0 }
+                });
+                assert_eq!(word_bytes(chunk), want, "byte {b:#x} at {at}");
+            }
         }
     }
 
