@@ -57,6 +57,10 @@ impl Corpus {
     }
 
     pub fn profile(&self, i: u32) -> Result<Profile> {
-        Ok(Profile::new(&self.document(i)?.text))
+        let text = self
+            .spool
+            .read_text(self.docs[i as usize].spool)
+            .with_context(|| format!("reading document {i} back from the spool"))?;
+        Ok(Profile::new(&text))
     }
 }

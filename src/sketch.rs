@@ -24,11 +24,9 @@ pub fn minhash(shingles: &[u64], sig: &mut [u64]) -> bool {
         // The bin is the high part of h * k ("fast range"); the value is h itself, so the
         // minimum within a bin is the minimum over the shingles falling into it.
         let bin = ((h as u128 * k) >> 64) as usize;
-        // SAFETY-free: bin < k by construction.
+        // A branch-free minimum: whether a shingle lowers its bin is a coin toss early on.
         let slot = &mut sig[bin];
-        if h < *slot {
-            *slot = h;
-        }
+        *slot = (*slot).min(h);
     }
     densify(sig);
     true

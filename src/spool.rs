@@ -80,8 +80,27 @@ impl Spool {
     pub fn read(&self, r: SpoolRef) -> io::Result<Document> {
         let mut buf = vec![0u8; r.len as usize];
         self.file.read_exact_at(&mut buf, r.offset)?;
-        decode(&buf).ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "corrupt spool record"))
+        decode(&buf).ok_or_else(corrupt)
     }
+
+    /// The text of a record only (what verification needs), without decoding the other fields.
+    pub fn read_text(&self, r: SpoolRef) -> io::Result<String> {
+        let mut buf = vec![0u8; r.len as usize];
+        self.file.read_exact_at(&mut buf, r.offset)?;
+        let mut at = 0;
+        for _ in 0..5 {
+            let len = buf.get(at..at + 4).ok_or_else(corrupt)?;
+            at += 4 + u32::from_le_bytes(len.try_into().map_err(|_| corrupt())?) as usize;
+        }
+        let len = u32::from_le_bytes(buf.get(at..at + 4).ok_or_else(corrupt)?.try_into().map_err(|_| corrupt())?);
+        buf.truncate(at + 4 + len as usize);
+        buf.drain(..at + 4);
+        String::from_utf8(buf).map_err(|_| corrupt())
+    }
+}
+
+fn corrupt() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, "corrupt spool record")
 }
 
 fn decode(mut buf: &[u8]) -> Option<Document> {
@@ -118,6 +137,8 @@ mod tests {
         let refs = spool.append(&buf, &lens).unwrap();
         let refs2 = spool.append(&buf[..lens[0] as usize], &lens[..1]).unwrap();
         assert_eq!(spool.read(refs[1]).unwrap(), docs[1]);
+        assert_eq!(spool.read_text(refs[0]).unwrap(), "héllo");
+        assert_eq!(spool.read_text(refs[1]).unwrap(), "x");
         assert_eq!(spool.read(refs[0]).unwrap(), docs[0]);
         assert_eq!(spool.read(refs2[0]).unwrap(), docs[0]);
         assert_eq!(spool.size(), buf.len() as u64 + lens[0] as u64);

@@ -13,41 +13,46 @@ use xxhash_rust::xxh3::xxh3_64;
 
 /// The longest function word, in bytes.
 const LONGEST: usize = 7;
-/// Slots of the hash table of function words (a power of two, about five times their number).
-const SLOTS: usize = 512;
+/// Slots of the hash table of function words: a power of two large enough that every word
+/// sits in its home slot or the next one (checked by a test), so a look-up is two probes and no
+/// loop.
+const SLOTS: usize = 1024;
 
-/// [`is_stopword`] for a word whose xxh3 hash is known: one or two probes of a small table
-/// instead of comparing the word with every function word of its length. The table holds the
-/// hashes of the function words (open addressing, linear probing), and a hit is confirmed on the
-/// word itself, so the answer is exactly that of [`is_stopword`].
+/// [`is_stopword`] for a word whose xxh3 hash is known: two probes of a small table, without
+/// branches, instead of comparing the word with every function word of its length. A slot holds
+/// a function word's hash and its bytes packed into a u64, so a hit is exact.
 #[inline]
 pub fn is_stopword_hashed(word: &[u8], hash: u64) -> bool {
     if word.len() > LONGEST {
         return false;
     }
     let table = TABLE.get_or_init(build_table);
-    let mut slot = (hash >> 55) as usize & (SLOTS - 1);
-    loop {
-        match table[slot] {
-            (0, _) => return false,
-            (h, w) if h == hash => return WORDS[w as usize].as_bytes() == word,
-            _ => slot = (slot + 1) & (SLOTS - 1),
-        }
-    }
+    let packed = pack(word);
+    let home = (hash >> 54) as usize;
+    let hit = |s: &(u64, u64)| (s.0 == hash) & (s.1 == packed);
+    hit(&table[home]) | hit(&table[home + 1])
 }
 
-/// (hash, index in [`WORDS`]) per slot; hash 0 marks an empty slot.
-static TABLE: OnceLock<Box<[(u64, u8); SLOTS]>> = OnceLock::new();
+/// A word of at most 8 bytes as a little-endian u64, zero-padded.
+#[inline(always)]
+fn pack(word: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    b[..word.len().min(8)].copy_from_slice(&word[..word.len().min(8)]);
+    u64::from_le_bytes(b)
+}
 
-fn build_table() -> Box<[(u64, u8); SLOTS]> {
-    let mut table = Box::new([(0u64, 0u8); SLOTS]);
-    for (i, w) in WORDS.iter().enumerate() {
+/// (hash, packed word) per slot, one spare slot at the end; (0, 0) is empty.
+static TABLE: OnceLock<Box<[(u64, u64); SLOTS + 1]>> = OnceLock::new();
+
+fn build_table() -> Box<[(u64, u64); SLOTS + 1]> {
+    let mut table = Box::new([(0u64, 0u64); SLOTS + 1]);
+    for w in WORDS {
         let h = xxh3_64(w.as_bytes());
-        let mut slot = (h >> 55) as usize & (SLOTS - 1);
-        while table[slot].0 != 0 {
-            slot = (slot + 1) & (SLOTS - 1);
+        let mut slot = (h >> 54) as usize;
+        while table[slot] != (0, 0) {
+            slot += 1;
         }
-        table[slot] = (h, i as u8);
+        table[slot] = (h, pack(w.as_bytes()));
     }
     table
 }
@@ -85,6 +90,14 @@ mod tests {
     #[test]
     fn the_hash_table_agrees_with_the_list() {
         assert!(WORDS.iter().all(|w| w.len() <= LONGEST));
+        let table = TABLE.get_or_init(build_table);
+        for w in WORDS {
+            let home = (xxh3_64(w.as_bytes()) >> 54) as usize;
+            assert!(
+                table[home].1 == pack(w.as_bytes()) || table[home + 1].1 == pack(w.as_bytes()),
+                "{w} is two slots away"
+            );
+        }
         for w in WORDS.iter().copied().chain(["fire", "said", "The", "", "thee", "abouts", "wh"]) {
             assert_eq!(is_stopword_hashed(w.as_bytes(), xxh3_64(w.as_bytes())), is_stopword(w.as_bytes()), "{w}");
         }
