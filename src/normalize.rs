@@ -212,7 +212,7 @@ fn word_bytes(chunk: u64) -> u64 {
     let at_least = |v: u64, lo: u64| v + (0x80 - lo) * ONES;
     let at_most = |v: u64, hi: u64| (0x80 + hi) * ONES - v;
     let digit = at_least(x, b'0' as u64) & at_most(x, b'9' as u64);
-    let lower = x | 0x20 * ONES;
+    let lower = x | (0x20 * ONES);
     let letter = at_least(lower, b'a' as u64) & at_most(lower, b'z' as u64);
     (digit | letter) & !chunk & HIGH
 }
@@ -246,7 +246,7 @@ fn ascii_lower(bytes: &[u8], start: usize, end: usize) -> [u8; FAST_WORD] {
         while k < len {
             let chunk = u64::from_le_bytes(bytes[start + k..start + k + 8].try_into().unwrap_or_default());
             let keep = if len - k >= 8 { u64::MAX } else { (1u64 << (8 * (len - k))) - 1 };
-            lower[k..k + 8].copy_from_slice(&((chunk | 0x20 * ONES) & keep).to_le_bytes());
+            lower[k..k + 8].copy_from_slice(&((chunk | (0x20 * ONES)) & keep).to_le_bytes());
             k += 8;
         }
     } else {
