@@ -29,8 +29,8 @@ use crate::messages::{Location, Messages, Reason};
 use crate::normalize::{text_fingerprint, Token, Tokenizer};
 use crate::origin::{pick_original, relation, Member, Relation, WireSources};
 use crate::progress::Progress;
-use crate::shingle::{shingles, View};
-use crate::sketch::minhash;
+use crate::shingle::{mix, shingles, View};
+use crate::sketch::{agreement, low_bytes, minhash, CHECK_BYTES, MIN_AGREEMENT};
 use crate::spool::Spool;
 use crate::verify::{Measures, Profile};
 use crate::Document;
@@ -175,6 +175,8 @@ struct ChunkOut {
     anchors: Vec<u32>,
     anchor_counts: Vec<u32>,
     anchor_levels: Vec<u8>,
+    /// [`CHECK_BYTES`] low bytes of the skeleton signature per document.
+    checks: Vec<u8>,
     id_hashes: Vec<u64>,
 }
 
@@ -217,6 +219,7 @@ impl<'a> Worker<'a> {
             anchors: Vec::new(),
             anchor_counts: Vec::new(),
             anchor_levels: Vec::new(),
+            checks: Vec::new(),
             id_hashes: Vec::new(),
         };
         self.buf.clear();
@@ -242,16 +245,17 @@ impl<'a> Worker<'a> {
                     out.anchor_counts.push((out.anchors.len() - before) as u32);
                     out.anchor_levels.push(level);
                 }
-                if minhash(&self.shingles, &mut self.sig) {
-                    band_keys(&self.sig, view.bands, &mut out.keys);
-                } else {
-                    // No shingle in this view (a text without function words): keys that match
-                    // nothing, so the block keeps its length.
-                    let salt = xxh3_64(doc.id.as_bytes()) ^ 0xdead_beef;
-                    out.keys.extend(
-                        (0..view.bands.bands as u64)
-                            .map(|b| (salt.wrapping_add(b).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as u32),
-                    );
+                if !minhash(&self.shingles, &mut self.sig) {
+                    // No shingle in this view (a text without function words): values that
+                    // match nothing, so the blocks keep their length.
+                    let salt = xxh3_64(doc.id.as_bytes()) ^ 0xdead_beef ^ view.kind as u64;
+                    for (i, v) in self.sig.iter_mut().enumerate() {
+                        *v = mix(salt.wrapping_add(i as u64));
+                    }
+                }
+                band_keys(&self.sig, view.bands, &mut out.keys);
+                if view.kind == View::Skeleton {
+                    low_bytes(&self.sig, &mut out.checks);
                 }
             }
             lens.push(Spool::encode_append(doc, &mut self.buf));
@@ -284,6 +288,8 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
     // Per document: how many anchors, at which sampling level.
     let mut anchor_info: Vec<(u16, u8)> = Vec::new();
     let mut id_hashes: Vec<(u64, u32)> = Vec::new();
+    // Low bytes of every document's skeleton signature, `CHECK_BYTES` each.
+    let mut checks: Vec<u8> = Vec::new();
     let threads = rayon::current_num_threads().max(1);
     let (tx, rx) = sync_channel::<Chunk>(2 * threads);
     let reader = {
@@ -328,6 +334,7 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
                     anchor_at += n;
                 }
                 keys.extend_from_slice(&out.keys);
+                checks.extend_from_slice(&out.checks);
             }
             progress.set_docs(entries.len() as u64);
         }
@@ -345,12 +352,19 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
     let mut candidates = Vec::new();
     let mut first = 0;
     for view in &cfg.views {
-        let (pairs, buckets) = band_pairs(&keys, keys_per_doc, first, view.bands.bands, cfg.max_bucket);
+        let (mut pairs, buckets) = band_pairs(&keys, keys_per_doc, first, view.bands.bands, cfg.max_bucket);
         first += view.bands.bands;
+        if view.kind == View::Skeleton {
+            // Chance collisions of the skeleton's two-row bands grow with the square of the
+            // corpus; the signatures' low bytes tell them from real matches (see sketch.rs).
+            let check = |d: u32| &checks[d as usize * CHECK_BYTES..(d as usize + 1) * CHECK_BYTES];
+            pairs.retain(|&(a, b)| agreement(check(a), check(b)) >= MIN_AGREEMENT);
+        }
         candidates.push(CandidateStats { view: view.view.to_string(), pairs: pairs.len() as u64, buckets });
         all_pairs.extend(pairs);
     }
     drop(keys);
+    drop(checks);
     // Enough shared anchors: at least MIN_SHARED_ANCHORS, and a quarter of those the document with
     // fewer anchors would have at the sparser of the two sampling rates. Stock phrases give a
     // pair one or two shared anchors; a copied passage gives it most of them.
