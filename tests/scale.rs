@@ -1,0 +1,115 @@
+//! One story copied many times must not make the scan quadratic: LSH buckets larger than
+//! `--max-bucket` link their members to one member instead of to each other, and anchor
+//! buckets that large are dropped. Checked on structure (pairs per document), never on time.
+
+mod util;
+
+use std::fs;
+
+use reprint::lsh::MAX_ANCHORS;
+use util::*;
+
+/// A deterministic word stream (xorshift), so the test needs no data files.
+struct Words(u64);
+
+impl Words {
+    fn next(&mut self, vocabulary: &[&'static str]) -> &'static str {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        vocabulary[(self.0 % vocabulary.len() as u64) as usize]
+    }
+}
+
+const VOCABULARY: &[&str] = &[
+    "the",
+    "of",
+    "and",
+    "to",
+    "a",
+    "in",
+    "that",
+    "was",
+    "for",
+    "on",
+    "harbour",
+    "council",
+    "fire",
+    "strike",
+    "budget",
+    "minister",
+    "river",
+    "school",
+    "vote",
+    "match",
+    "police",
+    "rail",
+    "week",
+    "city",
+    "club",
+    "season",
+    "report",
+    "workers",
+    "said",
+    "officials",
+    "plan",
+    "million",
+    "court",
+    "storm",
+    "bridge",
+    "market",
+    "prices",
+    "union",
+];
+
+#[test]
+fn a_story_copied_thousands_of_times_stays_linear() {
+    let copies = 1500;
+    let mut words = Words(0x9e37_79b9_7f4a_7c15);
+    let story: Vec<&str> = (0..300).map(|_| words.next(VOCABULARY)).collect();
+    let mut lines = String::new();
+    let mut push = |id: String, text: String, second: usize| {
+        let date = format!("2026-01-01T{:02}:{:02}:{:02}Z", second / 3600, second / 60 % 60, second % 60);
+        lines += &serde_json::json!({"id": id, "text": text, "date": date}).to_string();
+        lines.push('\n');
+    };
+    push("story".into(), story.join(" "), 0);
+    for c in 0..copies {
+        // Up to three words replaced, as a light edit would.
+        let mut copy = story.clone();
+        for k in 0..c % 4 {
+            let at = (c * 7919 + k * 104_729) % copy.len();
+            copy[at] = words.next(VOCABULARY);
+        }
+        push(format!("copy{c}"), copy.join(" "), c + 1);
+    }
+    // Unrelated documents around it.
+    for u in 0..200 {
+        let text: Vec<&str> = (0..250).map(|_| words.next(VOCABULARY)).collect();
+        push(format!("other{u}"), text.join(" "), 10_000 + u);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("copies.jsonl");
+    fs::write(&input, lines).unwrap();
+    let out = dir.path().join("report");
+    let max_bucket = 16;
+    scan(&[&input], &out, &["--quiet", "--max-bucket", &max_bucket.to_string()]);
+
+    let summary: serde_json::Value = serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let docs = summary["documents"]["scanned"].as_u64().unwrap();
+    let candidates = summary["pairs"]["candidates"].as_u64().unwrap();
+    let verified = summary["pairs"]["verified"].as_u64().unwrap();
+    assert_eq!(docs, copies as u64 + 201);
+    // All pairs of the story's copies would be over a million; a linear scan checks a bounded
+    // number per document.
+    eprintln!("{}", summary["pairs"]);
+    assert!(candidates <= 20 * docs, "{candidates} candidate pairs for {docs} documents");
+    assert!(verified <= candidates);
+    assert!(summary["pairs"]["by_view"].as_array().unwrap().iter().any(|v| v["oversized"].as_u64().unwrap() > 0));
+
+    let (_, rows) = read_csv(&out.join("clusters.csv"));
+    let story_cluster = clusters(&rows).into_iter().find(|c| c.contains("story")).expect("the story is clustered");
+    assert_eq!(story_cluster.len(), copies + 1, "every copy is in the story's cluster");
+    let original = rows.iter().find(|r| r["role"] == "original" && story_cluster.contains(&r["doc_id"])).unwrap();
+    assert_eq!(original["doc_id"], "story", "the earliest is the original");
+}
