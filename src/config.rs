@@ -43,6 +43,13 @@ pub fn show_progress(quiet: bool) -> bool {
     !quiet && std::io::stderr().is_terminal() && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
 }
 
+/// Colour on stderr: only on a terminal, with `NO_COLOR` unset (or empty) and `TERM` not `dumb`.
+pub fn use_colour() -> bool {
+    std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+}
+
 pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, UsageError> {
     if !(0.0..=1.0).contains(&a.threshold) || a.threshold.is_nan() {
         return Err(UsageError::Threshold(a.threshold));

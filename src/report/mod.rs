@@ -5,7 +5,10 @@
 //! complete; a scan that dies midway leaves no summary (the old one is removed first).
 
 pub mod csv;
+pub mod html;
+pub mod load;
 pub mod summary;
+pub mod table;
 
 use std::fs;
 use std::io::{BufWriter, Write};
@@ -43,5 +46,7 @@ pub fn prepare_dir(dir: &Path) -> Result<()> {
     if summary.exists() {
         fs::remove_file(&summary).with_context(|| format!("removing the old {}", summary.display()))?;
     }
+    // An HTML report from an earlier scan would no longer match the CSVs.
+    html::remove_pages(dir)?;
     Ok(())
 }

@@ -49,6 +49,8 @@ pub struct Pairs {
 pub struct LargestCluster {
     pub cluster_id: usize,
     pub original: String,
+    /// The original's title.
+    pub title: String,
     pub size: usize,
     pub copies: BTreeMap<&'static str, u64>,
 }
@@ -76,9 +78,11 @@ impl Summary {
         let scanned = r.corpus.len() as u64;
         let mut largest = Vec::new();
         for (i, c) in r.clusters.iter().enumerate().take(10) {
+            let original = r.corpus.document(c.original)?;
             largest.push(LargestCluster {
                 cluster_id: i + 1,
-                original: r.corpus.document(c.original)?.id,
+                original: original.id,
+                title: original.title,
                 size: c.copies.len() + 1,
                 copies: relation_counts(c.copies.iter().map(|c| &c.relation)),
             });
@@ -130,8 +134,13 @@ impl Summary {
         Ok(())
     }
 
-    /// A few lines for a person at the end of a scan (stderr).
+    /// A few lines for a person at the end of a scan (stderr), without colour.
     pub fn human(&self) -> String {
+        self.human_styled(false)
+    }
+
+    /// The same, ending with the table of the largest clusters, coloured if `colour`.
+    pub fn human_styled(&self, colour: bool) -> String {
         let d = &self.documents;
         let mut s = format!(
             "reprint: {} documents read, {} scanned, {} skipped; {} clusters holding {} documents; {} verified pairs of {} candidates; {:.2} s ({:.1} MB/s)\n",
@@ -141,13 +150,11 @@ impl Summary {
             let rel: Vec<String> = self.copies.iter().map(|(k, v)| format!("{v} {k}")).collect();
             s += &format!("reprint: copies by relation: {}\n", rel.join(", "));
         }
-        for c in self.largest_clusters.iter().take(5) {
-            s += &format!("reprint:   cluster {:>4}: {:>5} documents, original {}\n", c.cluster_id, c.size, c.original);
-        }
         if !d.skipped_by_reason.is_empty() {
             let why: Vec<String> = d.skipped_by_reason.iter().map(|(k, v)| format!("{v} {k}")).collect();
             s += &format!("reprint: skipped: {}\n", why.join(", "));
         }
+        s += &super::table::clusters_table(&self.largest_clusters, colour);
         s
     }
 }
