@@ -15,6 +15,7 @@ pub mod config;
 pub mod corpus;
 pub mod date;
 pub mod document;
+pub mod evidence;
 pub mod input;
 pub mod lsh;
 pub mod messages;
@@ -45,6 +46,8 @@ pub fn run_scan(cfg: &ScanConfig, out: &Path, msgs: &Messages) -> Result<Summary
     let t = std::time::Instant::now();
     report::write_atomic(out, "clusters.csv", |w| report::csv::write_clusters(&result, w))?;
     report::write_atomic(out, "pairs.csv", |w| report::csv::write_pairs(&result, w))?;
+    report::write_atomic(out, "matches.csv", |w| report::csv::write_matches(&result, w))?;
+    report::write_atomic(out, "documents.jsonl", |w| report::csv::write_documents(&result, w))?;
     result.timings.report = t.elapsed().as_secs_f64();
     let summary = Summary::new(cfg, &result, msgs)?;
     report::write_atomic(out, "summary.json", |w| summary.write_json(w))?;
