@@ -15,6 +15,7 @@ pub mod config;
 pub mod corpus;
 pub mod date;
 pub mod document;
+pub mod evidence;
 pub mod input;
 pub mod lsh;
 pub mod messages;
@@ -51,6 +52,8 @@ pub fn run_scan_with(cfg: &ScanConfig, out: &Path, msgs: &Messages, html: bool) 
     let t = std::time::Instant::now();
     report::write_atomic(out, "clusters.csv", |w| report::csv::write_clusters(&result, w))?;
     report::write_atomic(out, "pairs.csv", |w| report::csv::write_pairs(&result, w))?;
+    report::write_atomic(out, "matches.csv", |w| report::csv::write_matches(&result, w))?;
+    report::write_atomic(out, "documents.jsonl", |w| report::csv::write_documents(&result, w))?;
     result.timings.report = t.elapsed().as_secs_f64();
     let mut summary = Summary::new(cfg, &result, msgs)?;
     if html {

@@ -1,4 +1,5 @@
-//! Writing the report: `clusters.csv`, `pairs.csv` and `summary.json`.
+//! Writing the report: `clusters.csv`, `pairs.csv`, `matches.csv`, `documents.jsonl` and
+//! `summary.json`.
 //!
 //! Each file is written to a temporary name in the output folder and renamed into place, and
 //! `summary.json` goes last: a report folder with a `summary.json` newer than its CSVs is
@@ -19,7 +20,7 @@ use anyhow::{Context, Result};
 pub use summary::Summary;
 
 /// Report files, in the order they are written.
-pub const FILES: [&str; 3] = ["clusters.csv", "pairs.csv", "summary.json"];
+pub const FILES: [&str; 5] = ["clusters.csv", "pairs.csv", "matches.csv", "documents.jsonl", "summary.json"];
 
 /// Writes `name` in `dir` atomically: the content goes to a temporary file that is renamed.
 pub fn write_atomic(dir: &Path, name: &str, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
