@@ -36,6 +36,9 @@ pub struct Member {
     pub relation: Option<Relation>,
     /// Word 5-gram Jaccard similarity with the original; `None` for the original.
     pub similarity: Option<f64>,
+    /// Share of the smaller text found in the other (word 5-grams); `None` for the original or
+    /// when `clusters.csv` has no such column.
+    pub containment: Option<f64>,
     pub source: String,
     pub url: String,
     pub date: String,
@@ -193,7 +196,7 @@ pub struct ReportDir {
     pub clusters: Vec<ClusterEntry>,
     pub stats: ClusterStats,
     pub overview: Option<Overview>,
-    clusters_file: (PathBuf, csv::Reader<File>, [usize; 9]),
+    clusters_file: ClustersFile,
     matches: Option<MatchIndex>,
     documents: Option<DocIndex>,
 }
@@ -317,7 +320,8 @@ fn optional<T>(path: &Path, index: impl FnOnce(&Path) -> Result<T>) -> Result<Op
     }
 }
 
-fn parse_member(path: &Path, rec: &csv::StringRecord, cols: &[usize; 9]) -> Result<(u64, Member)> {
+fn parse_member(path: &Path, rec: &csv::StringRecord, cols: &ClusterColumns) -> Result<(u64, Member)> {
+    let (cols, containment_col) = cols;
     let get = |i: usize| rec.get(cols[i]).unwrap_or("").to_string();
     let id: u64 = number(path, rec, cols[0], "cluster_id")?;
     let role = get(2);
@@ -339,16 +343,32 @@ fn parse_member(path: &Path, rec: &csv::StringRecord, cols: &[usize; 9]) -> Resu
         }
         _ => bail!("{}: role must be original or copy, got {role:?}", at(path, line_of(rec))),
     };
-    Ok((id, Member { doc_id: get(1), relation, similarity, source: get(5), url: get(6), date: get(7), title: get(8) }))
+    let containment = match containment_col {
+        Some(c) if relation.is_some() => Some(number(path, rec, *c, "containment")?),
+        _ => None,
+    };
+    let member = Member {
+        doc_id: get(1),
+        relation,
+        similarity,
+        containment,
+        source: get(5),
+        url: get(6),
+        date: get(7),
+        title: get(8),
+    };
+    Ok((id, member))
 }
 
-type ClustersFile = (PathBuf, csv::Reader<File>, [usize; 9]);
+/// Positions of the columns of `clusters.csv`, and of the optional `containment`.
+type ClusterColumns = ([usize; 9], Option<usize>);
+type ClustersFile = (PathBuf, csv::Reader<File>, ClusterColumns);
 
 /// One pass over `clusters.csv`: checks every row, and returns an index of clusters (largest
 /// first) and the figures of the overview.
 fn index_clusters(path: &Path) -> Result<(ClustersFile, Vec<ClusterEntry>, ClusterStats)> {
     let (mut rd, header) = open_csv(path)?;
-    let cols = columns(path, &header, CLUSTER_COLUMNS)?;
+    let cols = (columns(path, &header, CLUSTER_COLUMNS)?, header.iter().position(|h| h == "containment"));
     let mut stats = ClusterStats { similarity: vec![[0; 5]; HISTOGRAM_BINS], ..Default::default() };
     let mut entries: Vec<ClusterEntry> = Vec::new();
     let mut originals = 0u32;

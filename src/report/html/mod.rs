@@ -292,7 +292,7 @@ impl<'a> Book<'a> {
             b,
             "<section class=\"cluster\" id=\"c{0}\"><h2>Cluster {0} <span class=\"muted\">· {1} documents · \
              original: {2}</span></h2>\n<table class=\"members\"><thead><tr><th>role</th><th>relation</th>\
-             <th>similarity</th><th>source</th><th>date</th><th>title and id</th><th></th></tr></thead><tbody>\n",
+             <th>similarity</th><th>containment</th><th>source</th><th>date</th><th>title and id</th><th></th></tr></thead><tbody>\n",
             c.id,
             c.size(),
             escape::text(display_title(&c.original))
@@ -468,11 +468,12 @@ fn display_title(m: &Member) -> &str {
 fn member_row(b: &mut String, m: &Member, link: Option<&str>) {
     let _ = writeln!(
         b,
-        "<tr{}><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}<br><code>{}</code></td><td>{}</td></tr>",
+        "<tr{}><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}<br><code>{}</code></td><td>{}</td></tr>",
         if m.relation.is_none() { " class=\"original\"" } else { "" },
         if m.relation.is_none() { "original" } else { "copy" },
         m.relation.map(page::badge).unwrap_or_default(),
         m.similarity.map_or(String::new(), |s| format!("{s:.2}")),
+        m.containment.map_or(String::new(), |s| format!("{s:.2}")),
         escape::text(&m.source),
         escape::text(&m.date),
         escape::link(&m.url, &escape::text(display_title(m))),
