@@ -412,3 +412,20 @@ fn report_renders_in_headless_chromium_without_running_document_scripts() {
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 50_000, "{} is not a real screenshot", shot.display());
     eprintln!("screenshot: {}", shot.display());
 }
+
+#[test]
+fn stderr_ends_with_a_plain_table_of_the_largest_clusters_off_a_terminal() {
+    let out = tempfile::tempdir().unwrap();
+    let o = scan(&[&sample_corpus()], out.path(), &[WIRES, "--no-html"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains('\x1b'), "no colour off a terminal: {err:?}");
+    let lines: Vec<&str> = err.lines().collect();
+    let header =
+        lines.iter().position(|l| l.contains("cluster  docs   exact wrapped excerpt  edited    spun")).unwrap();
+    let table = &lines[header + 1..];
+    assert_eq!(table.len(), 6, "{err}");
+    // Cluster 3 is the drought story: one exact, one wrapped, one edited and two spun copies.
+    let drought = table.iter().find(|l| l.contains("(wire/tessel-drought.md)")).unwrap();
+    let cells: Vec<&str> = drought.split_whitespace().skip(1).take(7).collect();
+    assert_eq!(cells, ["3", "6", "1", "1", "-", "1", "2"], "{drought}");
+}
