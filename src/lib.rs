@@ -9,6 +9,7 @@
 //! [`run_scan`] does what `reprint scan` does; [`scan::scan`] stops before writing, for callers
 //! that want the clusters in memory.
 
+pub mod boilerplate;
 pub mod cli;
 pub mod cluster;
 pub mod config;

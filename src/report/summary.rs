@@ -17,6 +17,7 @@ pub struct Summary {
     pub clusters: u64,
     pub copies: BTreeMap<&'static str, u64>,
     pub pairs: Pairs,
+    pub boilerplate: BoilerplateFound,
     pub largest_clusters: Vec<LargestCluster>,
     pub parameters: Parameters,
     pub timings_seconds: Timings,
@@ -43,6 +44,13 @@ pub struct Pairs {
     pub candidates: u64,
     pub verified: u64,
     pub by_view: Vec<CandidateStats>,
+}
+
+/// Word 5-grams recognised as a source's boilerplate, and the sources that have any.
+#[derive(Serialize)]
+pub struct BoilerplateFound {
+    pub shingles: usize,
+    pub sources: usize,
 }
 
 #[derive(Serialize)]
@@ -113,6 +121,7 @@ impl Summary {
                 verified: r.pairs.len() as u64,
                 by_view: r.candidates.clone(),
             },
+            boilerplate: BoilerplateFound { shingles: r.boilerplate.0, sources: r.boilerplate.1 },
             largest_clusters: largest,
             parameters: Parameters {
                 num_perm: cfg.num_perm,
