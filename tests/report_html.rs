@@ -299,6 +299,16 @@ fn many_clusters_are_split_into_pages_of_bounded_size_with_working_links() {
     let index = &pages["report.html"];
     assert!(index.contains(&format!("The 200 largest of {n} clusters")));
     assert!(index.contains(&format!("to {n}</li></ol>")), "the last page ends with the last cluster");
+
+    // Rebuilt with a few clusters, the report has one page: the old pages are gone.
+    let csv = fs::read_to_string(dir.path().join("clusters.csv")).unwrap();
+    let few: Vec<&str> = csv.lines().filter(|l| !l.starts_with('1')).take(21).collect();
+    fs::write(dir.path().join("clusters.csv"), few.join("\n") + "\n").unwrap();
+    let r = bin().arg("report").arg(dir.path()).output().unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(fs::read_dir(dir.path().join("report-files")).unwrap().count(), 0, "stale pages are removed");
+    let index = fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert_eq!(index.matches("<section class=\"pair\"").count(), 10);
 }
 
 /// The Chromium binary: `REPRINT_CHROMIUM`, else `chromium` or `chromium-browser` on the PATH.
