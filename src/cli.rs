@@ -82,6 +82,16 @@ pub struct ScanArgs {
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub shingle: usize,
 
+    /// Candidate views to use, comma separated: words, skeleton, anchors.
+    ///
+    /// words: word n-gram MinHash LSH, the classic near-duplicate view. skeleton: MinHash of
+    /// function-word 5-grams, which synonym spinning leaves intact. anchors: sampled word 5-grams
+    /// shared by content, for excerpts and articles wrapped in long pages (also what finds a
+    /// site's boilerplate). `--views words` is a plain near-duplicate scan: faster, but blind to
+    /// spun copies and most excerpts. Exact duplicates are always found.
+    #[arg(long, value_delimiter = ',', value_name = "LIST", default_value = "words,skeleton,anchors")]
+    pub views: Vec<CandidateView>,
+
     /// Largest LSH bucket expanded into all its pairs.
     ///
     /// A larger bucket (a story copied thousands of times, a template shared by a whole site) is
@@ -128,6 +138,14 @@ pub struct ScanArgs {
     /// Do not write report.html (the evidence report for a browser).
     #[arg(long)]
     pub no_html: bool,
+}
+
+/// A way of proposing candidate pairs (see `--views`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CandidateView {
+    Words,
+    Skeleton,
+    Anchors,
 }
 
 /// How to read records (shared by every command that reads inputs).

@@ -4,10 +4,11 @@ use std::io::IsTerminal;
 
 use thiserror::Error;
 
-use crate::cli::{InputArgs, ScanArgs};
+use crate::cli::{CandidateView, InputArgs, ScanArgs};
 use crate::input::{FieldNames, InputOptions};
 use crate::origin::WireSources;
 use crate::scan::ScanConfig;
+use crate::shingle::View;
 
 /// A bad combination of options: reported with exit status 2, like clap's own usage errors.
 #[derive(Debug, Error)]
@@ -69,16 +70,21 @@ pub fn scan_config(a: &ScanArgs) -> Result<ScanConfig, UsageError> {
     if a.max_bucket < 2 {
         return Err(UsageError::Zero("max-bucket (at least 2)"));
     }
-    let views = ScanConfig::default_views(a.num_perm, a.shingle, a.threshold, a.bands, a.rows);
+    let mut views = ScanConfig::default_views(a.num_perm, a.shingle, a.threshold, a.bands, a.rows);
     let b = views[0].bands;
     if b.bands * b.rows > a.num_perm {
         return Err(UsageError::Bands { bands: b.bands, rows: b.rows, needed: b.bands * b.rows, num_perm: a.num_perm });
     }
+    views.retain(|v| match v.kind {
+        View::Words => a.views.contains(&CandidateView::Words),
+        View::Skeleton => a.views.contains(&CandidateView::Skeleton),
+    });
     Ok(ScanConfig {
         inputs: a.paths.clone(),
         input: a.input.options(),
         num_perm: a.num_perm,
         views,
+        anchors: a.views.contains(&CandidateView::Anchors),
         max_bucket: a.max_bucket,
         wire_sources: WireSources::new(&a.wire_sources),
         progress: show_progress(a.quiet),

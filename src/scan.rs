@@ -55,6 +55,8 @@ pub struct ScanConfig {
     pub input: InputOptions,
     pub num_perm: usize,
     pub views: Vec<ViewConfig>,
+    /// The anchors view (containment candidates, and the anchors boilerplate is found from).
+    pub anchors: bool,
     pub max_bucket: usize,
     pub wire_sources: WireSources,
     pub progress: bool,
@@ -96,6 +98,8 @@ impl ScanConfig {
 /// one in twenty; unrelated texts stay under 0.08 for 99 pairs in 100).
 pub const SKELETON_SHINGLE: usize = 5;
 pub const SKELETON_THRESHOLD: f64 = 0.2;
+/// Words per anchor shingle.
+pub const ANCHOR_SHINGLE: usize = 5;
 /// Shared anchors that make two documents a candidate pair in the containment view.
 pub const MIN_SHARED_ANCHORS: usize = 2;
 
@@ -238,14 +242,13 @@ impl<'a> Worker<'a> {
                 );
                 continue;
             }
+            let mut anchored = !self.cfg.anchors;
             for view in &self.cfg.views {
                 self.shingles.clear();
                 shingles(&self.tokens, view.kind, view.shingle, &mut self.scratch, &mut self.shingles);
-                if view.kind == View::Words {
-                    let before = out.anchors.len();
-                    let level = anchors(&self.shingles, &mut out.anchors);
-                    out.anchor_counts.push((out.anchors.len() - before) as u32);
-                    out.anchor_levels.push(level);
+                if view.kind == View::Words && view.shingle == ANCHOR_SHINGLE && !anchored {
+                    self.anchors(&mut out);
+                    anchored = true;
                 }
                 if minhash(&self.shingles, &mut self.sig) {
                     band_keys(&self.sig, view.bands, &mut out.keys);
@@ -258,6 +261,14 @@ impl<'a> Worker<'a> {
                             .map(|b| salt.wrapping_add(b).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1),
                     );
                 }
+            }
+            if !anchored {
+                self.shingles.clear();
+                shingles(&self.tokens, View::Words, ANCHOR_SHINGLE, &mut self.scratch, &mut self.shingles);
+                self.anchors(&mut out);
+            } else if !self.cfg.anchors {
+                out.anchor_counts.push(0);
+                out.anchor_levels.push(0);
             }
             Spool::encode(doc, &mut self.one);
             lens.push(self.one.len() as u32);
@@ -272,6 +283,14 @@ impl<'a> Worker<'a> {
             e.spool = r;
         }
         Ok(out)
+    }
+
+    /// The anchors of the word shingles in `self.shingles`.
+    fn anchors(&self, out: &mut ChunkOut) {
+        let before = out.anchors.len();
+        let level = anchors(&self.shingles, &mut out.anchors);
+        out.anchor_counts.push((out.anchors.len() - before) as u32);
+        out.anchor_levels.push(level);
     }
 }
 
@@ -376,7 +395,9 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
     let boilerplate =
         Boilerplate::find(&anchor_entries, &sources, |d| corpus.docs[d as usize].fingerprint, |d| corpus.profile(d))?;
     drop(anchor_entries);
-    candidates.push(CandidateStats { view: "anchors".into(), pairs: pairs.len() as u64, buckets });
+    if cfg.anchors {
+        candidates.push(CandidateStats { view: "anchors".into(), pairs: pairs.len() as u64, buckets });
+    }
     all_pairs.extend(pairs);
     let mut exact: Vec<(u64, u32)> = corpus.docs.iter().enumerate().map(|(i, d)| (d.fingerprint, i as u32)).collect();
     let (pairs, buckets) = candidate_pairs(&mut exact, cfg.max_bucket);

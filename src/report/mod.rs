@@ -24,11 +24,15 @@ pub const FILES: [&str; 5] = ["clusters.csv", "pairs.csv", "matches.csv", "docum
 
 /// Writes `name` in `dir` atomically: the content goes to a temporary file that is renamed.
 pub fn write_atomic(dir: &Path, name: &str, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // Temporary files are private (0600); a report is an ordinary file, readable as the umask
+    // allows.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let mut tmp =
+        builder.tempfile_in(dir).with_context(|| format!("creating a temporary file in {}", dir.display()))?;
     {
         let mut w = BufWriter::new(tmp.as_file_mut());
         write(&mut w)?;
