@@ -117,6 +117,7 @@ fn config(inputs: Vec<PathBuf>) -> ScanConfig {
         input: InputOptions::default(),
         num_perm: 128,
         views: ScanConfig::default_views(128, 5, 0.5, None, None),
+        anchors: true,
         max_bucket: 64,
         wire_sources: WireSources::new(["site0"]),
         progress: false,
