@@ -23,10 +23,13 @@ mod csv;
 mod decompress;
 mod emit;
 mod format;
+pub mod html;
 mod json_record;
 mod jsonl;
+mod page;
 mod text;
 mod walk;
+mod warc;
 
 use std::fs;
 use std::io::{Cursor, Read};
@@ -40,6 +43,7 @@ use crate::messages::{Location, Messages, Reason};
 use decompress::Counting;
 use emit::Emitter;
 pub use format::{format_of, supported_extensions, Compression, Format};
+pub use page::Page;
 use walk::Entry;
 
 /// Names of the record fields in JSONL and CSV inputs (`--id-field` etc.).
@@ -91,6 +95,8 @@ pub enum Chunk {
     Documents(Vec<Document>),
     /// A run of complete JSON lines of one file (about 1 MiB), parsed by a worker.
     JsonLines { file: Arc<str>, first_line: u64, data: Vec<u8> },
+    /// HTML pages (files or WARC records), main text extracted by a worker.
+    Pages(Vec<Page>),
 }
 
 impl Chunk {
@@ -101,6 +107,16 @@ impl Chunk {
             Chunk::JsonLines { file, first_line, data } => {
                 jsonl::parse_chunk(&file, first_line, &data, opts, msgs, out)
             }
+            Chunk::Pages(pages) => out.extend(pages.into_iter().filter_map(|p| p.into_document(msgs))),
+        }
+    }
+
+    /// Input bytes the chunk carries (text, JSON lines or raw HTML), for progress.
+    pub fn len_bytes(&self) -> u64 {
+        match self {
+            Chunk::Documents(d) => d.iter().map(|d| d.text.len() as u64).sum(),
+            Chunk::JsonLines { data, .. } => data.len() as u64,
+            Chunk::Pages(p) => p.iter().map(|p| p.len() as u64).sum(),
         }
     }
 }
@@ -207,7 +223,7 @@ fn check_root(path: &Path) -> anyhow::Result<()> {
 }
 
 fn read_file(src: &FileSource, path: &Path, emit: &mut Emitter, stats: &mut InputStats) {
-    let one_article = matches!(src.format, Format::PlainText | Format::Markdown);
+    let one_article = matches!(src.format, Format::PlainText | Format::Markdown | Format::Html);
     if one_article && src.compression == Compression::None {
         match fs::metadata(path) {
             Ok(m) if m.len() > src.opts.max_doc_bytes as u64 => {
@@ -247,7 +263,8 @@ fn read_stream(src: &FileSource, reader: Box<dyn Read + '_>, emit: &mut Emitter,
             return;
         }
     };
-    if decompress::is_binary(&prefix) {
+    // A WARC holds images and other binary payloads; it checks its own framing instead.
+    if src.format != Format::Warc && decompress::is_binary(&prefix) {
         stats.bytes += counted.count;
         src.msgs.skip(Reason::BinaryFile, &Location::file(&*src.name), "NUL bytes in the first 8 KiB; not a text file");
         return;
@@ -261,6 +278,20 @@ fn read_stream(src: &FileSource, reader: Box<dyn Read + '_>, emit: &mut Emitter,
         }
         Format::JsonLines => jsonl::stream(src, &mut whole, emit),
         Format::Csv => csv::read(src, &mut whole, emit),
+        Format::Html => {
+            if let Some(bytes) = text::read_capped(src, &mut whole) {
+                let page = Page {
+                    loc: Location::file(&*src.name),
+                    id: src.id.clone(),
+                    url: String::new(),
+                    date: String::new(),
+                    charset: None,
+                    bytes,
+                };
+                emit.page(page);
+            }
+        }
+        Format::Warc => warc::read(src, &mut whole, emit),
     }
     stats.bytes += counted.count;
 }
