@@ -15,6 +15,7 @@ pub mod config;
 pub mod corpus;
 pub mod date;
 pub mod document;
+pub mod extract;
 pub mod input;
 pub mod lsh;
 pub mod messages;
@@ -34,6 +35,7 @@ use std::path::Path;
 use anyhow::Result;
 
 pub use document::Document;
+pub use extract::{ExtractConfig, ExtractStats};
 pub use messages::{Location, Messages, Reason};
 pub use report::Summary;
 pub use scan::{ScanConfig, ScanResult};
@@ -49,4 +51,9 @@ pub fn run_scan(cfg: &ScanConfig, out: &Path, msgs: &Messages) -> Result<Summary
     let summary = Summary::new(cfg, &result, msgs)?;
     report::write_atomic(out, "summary.json", |w| summary.write_json(w))?;
     Ok(summary)
+}
+
+/// Does what `reprint extract` does: every record of `cfg.inputs` as one JSON line on `out`.
+pub fn run_extract(cfg: &ExtractConfig, out: &mut dyn std::io::Write, msgs: &Messages) -> Result<ExtractStats> {
+    extract::extract(cfg, out, msgs)
 }
