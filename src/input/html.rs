@@ -12,12 +12,15 @@
 //!   `<meta charset>` or `<meta http-equiv>` in the first [`PRESCAN_BYTES`], then UTF-8 if the
 //!   bytes are valid UTF-8, and windows-1252 otherwise (the Encoding Standard's default for
 //!   undeclared Western pages).
-//! - **Ruby annotations.** `<rt>`/`<rp>` (furigana readings in Japanese pages) are dropped before
-//!   extraction: a browser shows them above the line, but as inline text they interleave every
-//!   word with its reading and no copy of the article would match.
+//! - **Ruby annotations and menus.** `<rt>`/`<rp>` (furigana readings in Japanese pages) are
+//!   dropped before extraction: a browser shows them above the line, but as inline text they
+//!   interleave every word with its reading and no copy of the article would match. `<nav>`
+//!   goes too: the extractor's fallbacks otherwise keep a menu as the text of a page without an
+//!   article (F1 0.9159 -> 0.9168 on the annotated pages).
 //!
-//! A page the extractor finds no main text in (too short, not an article) falls back to all of
-//! its visible text; an empty result is the caller's `empty_text`.
+//! A page the extractor finds no main text in (too short, not an article) falls back to its
+//! visible text outside navigation, headers, footers and forms; an empty result is the caller's
+//! `empty_text`.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -130,7 +133,7 @@ fn extract_inner(html: &str) -> Extracted {
     let html = &*limit_nesting(html, MAX_DEPTH);
     let mut doc = trafilatura::dom::Document::parse(html);
     let root = doc.root();
-    doc.strip_elements(root, true, &["rt", "rp"]);
+    doc.strip_elements(root, true, &["rt", "rp", "nav"]);
     let opts = trafilatura::Options::default().with_fallback(true);
     match trafilatura::extract_document(doc, &opts) {
         Ok(r) => Extracted {
@@ -139,8 +142,9 @@ fn extract_inner(html: &str) -> Extracted {
             date: r.metadata.date.map(|d| d.to_string()).unwrap_or_default(),
             url: r.metadata.url,
         },
-        // Too little text for an article: keep what a reader would see, if anything.
-        Err(_) => Extracted { text: trafilatura::html2txt(html), ..Extracted::default() },
+        // Too little text for the extractor to call it an article (a short brief, a page of
+        // links): keep the visible text outside navigation, headers, footers and forms.
+        Err(_) => Extracted { text: to_text(scraper::Html::parse_document(html), PAGE_CHROME), ..Extracted::default() },
     }
 }
 
@@ -294,9 +298,18 @@ const BLOCKS: &[&str] = &[
 /// table row, whitespace inside a line collapsed as a browser would. (The extractor's own plain
 /// text runs all paragraphs together on one line.)
 fn html_to_text(fragment: &str) -> String {
+    to_text(scraper::Html::parse_fragment(fragment), &[])
+}
+
+/// Elements whose text is never the article, for pages the extractor gives up on.
+const PAGE_CHROME: &[&str] =
+    &["nav", "header", "footer", "aside", "form", "button", "select", "menu", "head", "iframe", "svg", "dialog"];
+
+/// The text of a parsed document or fragment, one line per block, leaving out `skip`
+/// elements (and scripts and styles) with everything inside them.
+fn to_text(doc: scraper::Html, skip: &[&str]) -> String {
     use scraper::Node;
-    let doc = scraper::Html::parse_fragment(fragment);
-    let mut out = String::with_capacity(fragment.len());
+    let mut out = String::new();
     let mut line = String::new();
     let flush = |line: &mut String, out: &mut String| {
         let trimmed = line.trim_end();
@@ -325,7 +338,7 @@ fn html_to_text(fragment: &str) -> String {
                 } else if matches!(name, "td" | "th") && closing && !line.is_empty() && !line.ends_with(' ') {
                     line.push(' ');
                 }
-                if !closing && !matches!(name, "script" | "style" | "noscript" | "template") {
+                if !closing && !matches!(name, "script" | "style" | "noscript" | "template") && !skip.contains(&name) {
                     stack.push((node, true));
                     stack.extend(node.children().rev().map(|c| (c, false)));
                 }
@@ -412,6 +425,14 @@ mod tests {
         assert!(matches!(limit_nesting(page, 5), std::borrow::Cow::Borrowed(_)));
         assert!(matches!(limit_nesting(page, 4), std::borrow::Cow::Owned(_)));
         assert_eq!(limit_nesting("<a title='>'><b>t", 1), "<a title='>'>t");
+    }
+
+    #[test]
+    fn short_pages_keep_their_text_but_not_their_menus() {
+        let e = extract("<html><body><nav><a href=/>Home</a></nav><p>The mayor resigned.</p></body></html>").unwrap();
+        assert_eq!(e.text.trim(), "The mayor resigned.");
+        let e = extract("<html><body><nav><a href=/>Home</a></nav><footer>(c) Site</footer></body></html>").unwrap();
+        assert_eq!(e.text.trim(), "");
     }
 
     #[test]

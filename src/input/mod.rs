@@ -251,25 +251,20 @@ fn read_file(src: &FileSource, path: &Path, emit: &mut Emitter, stats: &mut Inpu
 fn read_stream(src: &FileSource, reader: Box<dyn Read + '_>, emit: &mut Emitter, stats: &mut InputStats) {
     stats.files += 1;
     let mut counted = Counting::new(reader);
-    let prefix = match decompress::read_prefix(&mut counted) {
-        Ok(p) => p,
-        Err(e) => {
-            stats.bytes += counted.count;
-            src.msgs.skip(
-                decompress::classify(&e, src.compression),
-                &Location::byte(&*src.name, counted.count),
-                format_args!("{}: {e}", decompress::describe(src.compression)),
-            );
-            return;
-        }
-    };
+    // A stream that fails within its first 8 KiB (a small truncated file) still has records
+    // before the damage: the error is replayed after the bytes that were read.
+    let (prefix, early_error) = decompress::read_prefix(&mut counted);
     // A WARC holds images and other binary payloads; it checks its own framing instead.
     if src.format != Format::Warc && decompress::is_binary(&prefix) {
         stats.bytes += counted.count;
         src.msgs.skip(Reason::BinaryFile, &Location::file(&*src.name), "NUL bytes in the first 8 KiB; not a text file");
         return;
     }
-    let mut whole = Cursor::new(prefix).chain(&mut counted);
+    let rest: Box<dyn Read + '_> = match early_error {
+        Some(e) => Box::new(decompress::Failing(Some(e))),
+        None => Box::new(&mut counted),
+    };
+    let mut whole = Cursor::new(prefix).chain(rest);
     match src.format {
         Format::PlainText | Format::Markdown => {
             if let Some(doc) = text::read(src, &mut whole) {
@@ -293,5 +288,6 @@ fn read_stream(src: &FileSource, reader: Box<dyn Read + '_>, emit: &mut Emitter,
         }
         Format::Warc => warc::read(src, &mut whole, emit),
     }
+    drop(whole);
     stats.bytes += counted.count;
 }
