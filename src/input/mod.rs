@@ -207,6 +207,27 @@ pub fn read_all(paths: &[PathBuf], opts: &InputOptions, msgs: &Messages) -> anyh
     Ok(out)
 }
 
+/// Reads one in-memory file of `format` named `name` (for messages and as the id of a
+/// one-article file), every HTML page extracted. For library callers with data in hand, and for
+/// the fuzz targets in `fuzz/`.
+pub fn read_bytes(name: &str, format: Format, data: &[u8], opts: &InputOptions, msgs: &Messages) -> Vec<Document> {
+    let src =
+        FileSource { name: Arc::from(name), id: name.to_string(), format, compression: Compression::None, opts, msgs };
+    let mut chunks = Vec::new();
+    let mut send = |c: Chunk| {
+        chunks.push(c);
+        true
+    };
+    let mut emit = Emitter::new(&mut send);
+    read_stream(&src, Box::new(data), &mut emit, &mut InputStats::default());
+    emit.flush();
+    let mut out = Vec::new();
+    for c in chunks {
+        c.parse(opts, msgs, &mut out);
+    }
+    out
+}
+
 /// Refuses a command-line path that cannot be read at all, before any work is done.
 fn check_root(path: &Path) -> anyhow::Result<()> {
     if path.as_os_str() == "-" {
