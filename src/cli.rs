@@ -11,6 +11,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once; the size of the scan's arguments does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Scan a corpus and write clusters of copies into a report folder.
@@ -18,7 +20,8 @@ pub enum Command {
         Reads every PATH (files, folders recursively, '-' for JSON lines on stdin), finds the \
         documents that are copies of one another (exact, wrapped in boilerplate, excerpted, edited \
         or spun with synonyms), names the original of each cluster and writes clusters.csv, \
-        pairs.csv and summary.json into the --out folder.\n\n\
+        pairs.csv and summary.json into the --out folder, and report.html to look at the \
+        evidence in a browser (unless --no-html).\n\n\
         Exit status: 0 on success, 1 on a fatal error (no report written), 2 on a usage error, \
         3 with --strict when some input records were skipped or had problems (the report is \
         still written).")]
@@ -33,6 +36,12 @@ pub enum Command {
         error, 2 on a usage error, 3 with --strict when some input records were skipped or had \
         problems.")]
     Extract(ExtractArgs),
+    /// Rebuild report.html from the files of a report folder.
+    #[command(long_about = "Rebuild report.html from the files of a report folder.\n\n\
+        Reads clusters.csv, matches.csv, documents.jsonl and summary.json in DIR (as written by \
+        'reprint scan') and writes report.html, with further pages in report-files/. The page \
+        needs no network and runs no script. Reads one cluster and two texts at a time.")]
+    Report(ReportArgs),
 }
 
 #[derive(Args, Debug)]
@@ -53,6 +62,17 @@ pub struct ExtractArgs {
     pub strict: bool,
 
     /// No summary line on stderr (problems are still printed).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Report folder written by 'reprint scan'.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Print nothing on success.
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -93,6 +113,16 @@ pub struct ScanArgs {
     /// Words per shingle in the near-duplicate view.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub shingle: usize,
+
+    /// Candidate views to use, comma separated: words, skeleton, anchors.
+    ///
+    /// words: word n-gram MinHash LSH, the classic near-duplicate view. skeleton: MinHash of
+    /// function-word 5-grams, which synonym spinning leaves intact. anchors: sampled word 5-grams
+    /// shared by content, for excerpts and articles wrapped in long pages (also what finds a
+    /// site's boilerplate). `--views words` is a plain near-duplicate scan: faster, but blind to
+    /// spun copies and most excerpts. Exact duplicates are always found.
+    #[arg(long, value_delimiter = ',', value_name = "LIST", default_value = "words,skeleton,anchors")]
+    pub views: Vec<CandidateView>,
 
     /// Largest LSH bucket expanded into all its pairs.
     ///
@@ -136,6 +166,18 @@ pub struct ScanArgs {
     /// No progress and no summary on stderr (problems are still printed).
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// Do not write report.html (the evidence report for a browser).
+    #[arg(long)]
+    pub no_html: bool,
+}
+
+/// A way of proposing candidate pairs (see `--views`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CandidateView {
+    Words,
+    Skeleton,
+    Anchors,
 }
 
 /// How to read records (shared by every command that reads inputs).

@@ -9,12 +9,14 @@
 //! [`run_scan`] does what `reprint scan` does; [`scan::scan`] stops before writing, for callers
 //! that want the clusters in memory.
 
+pub mod boilerplate;
 pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod corpus;
 pub mod date;
 pub mod document;
+pub mod evidence;
 pub mod extract;
 pub mod input;
 pub mod lsh;
@@ -40,15 +42,30 @@ pub use messages::{Location, Messages, Reason};
 pub use report::Summary;
 pub use scan::{ScanConfig, ScanResult};
 
-/// Scans `cfg.inputs` and writes the report into `out`. Returns the summary that was written.
+/// Scans `cfg.inputs` and writes the report into `out`, `report.html` included. Returns the
+/// summary that was written.
 pub fn run_scan(cfg: &ScanConfig, out: &Path, msgs: &Messages) -> Result<Summary> {
+    run_scan_with(cfg, out, msgs, true)
+}
+
+/// As [`run_scan`]; `html` says whether to write `report.html`.
+pub fn run_scan_with(cfg: &ScanConfig, out: &Path, msgs: &Messages, html: bool) -> Result<Summary> {
     report::prepare_dir(out)?;
     let mut result = scan::scan(cfg, msgs)?;
     let t = std::time::Instant::now();
     report::write_atomic(out, "clusters.csv", |w| report::csv::write_clusters(&result, w))?;
     report::write_atomic(out, "pairs.csv", |w| report::csv::write_pairs(&result, w))?;
+    report::write_atomic(out, "matches.csv", |w| report::csv::write_matches(&result, w))?;
+    report::write_atomic(out, "documents.jsonl", |w| report::csv::write_documents(&result, w))?;
     result.timings.report = t.elapsed().as_secs_f64();
-    let summary = Summary::new(cfg, &result, msgs)?;
+    let mut summary = Summary::new(cfg, &result, msgs)?;
+    if html {
+        // Before summary.json, which marks the report complete.
+        let t = std::time::Instant::now();
+        let overview = report::load::Overview::from_summary(&summary)?;
+        report::html::write_report_with(out, Some(overview), &Default::default())?;
+        summary.timings_seconds.report += t.elapsed().as_secs_f64();
+    }
     report::write_atomic(out, "summary.json", |w| summary.write_json(w))?;
     Ok(summary)
 }

@@ -24,10 +24,10 @@ fn main() -> ExitCode {
                 return ExitCode::from(1);
             }
             let msgs = Messages::new(args.input.max_messages, false);
-            match reprint::run_scan(&cfg, &args.out, &msgs) {
+            match reprint::run_scan_with(&cfg, &args.out, &msgs, !args.no_html) {
                 Ok(summary) => {
                     if !args.quiet {
-                        eprint!("{}", summary.human());
+                        eprint!("{}", summary.human_styled(reprint::config::use_colour()));
                     }
                     if args.strict && msgs.has_problems() {
                         eprintln!("reprint: --strict: {} input problems (see summary.json)", msgs.problems());
@@ -41,6 +41,23 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Report(args) => match reprint::report::html::write_report(&args.dir) {
+            Ok(w) => {
+                if !args.quiet {
+                    eprintln!(
+                        "reprint: wrote {} ({} pages, {} clusters)",
+                        args.dir.join("report.html").display(),
+                        w.pages,
+                        w.clusters
+                    );
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("reprint: error: {e:#}");
+                ExitCode::from(1)
+            }
+        },
         Command::Extract(args) => extract(&args),
     }
 }

@@ -18,6 +18,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::boilerplate::{source_key, Boilerplate};
 use crate::cluster::{anchored, components, Link};
 use crate::corpus::{Corpus, DocEntry};
 use crate::date::parse_timestamp;
@@ -30,7 +31,7 @@ use crate::progress::Progress;
 use crate::shingle::{shingles, View};
 use crate::sketch::minhash;
 use crate::spool::Spool;
-use crate::verify::Measures;
+use crate::verify::{Measures, Profile};
 use crate::Document;
 
 /// One LSH index over one view of the documents.
@@ -54,6 +55,8 @@ pub struct ScanConfig {
     pub input: InputOptions,
     pub num_perm: usize,
     pub views: Vec<ViewConfig>,
+    /// The anchors view (containment candidates, and the anchors boilerplate is found from).
+    pub anchors: bool,
     pub max_bucket: usize,
     pub wire_sources: WireSources,
     pub progress: bool,
@@ -95,6 +98,8 @@ impl ScanConfig {
 /// one in twenty; unrelated texts stay under 0.08 for 99 pairs in 100).
 pub const SKELETON_SHINGLE: usize = 5;
 pub const SKELETON_THRESHOLD: f64 = 0.2;
+/// Words per anchor shingle.
+pub const ANCHOR_SHINGLE: usize = 5;
 /// Shared anchors that make two documents a candidate pair in the containment view.
 pub const MIN_SHARED_ANCHORS: usize = 2;
 
@@ -161,6 +166,8 @@ pub struct ScanResult {
     pub bytes: u64,
     pub candidates: Vec<CandidateStats>,
     pub candidate_pairs: u64,
+    /// Boilerplate shingles found, and the sources they belong to.
+    pub boilerplate: (usize, usize),
     pub timings: Timings,
 }
 
@@ -174,6 +181,7 @@ struct ChunkOut {
     anchor_counts: Vec<u32>,
     anchor_levels: Vec<u8>,
     id_hashes: Vec<u64>,
+    sources: Vec<u64>,
 }
 
 struct Worker<'a> {
@@ -218,6 +226,7 @@ impl<'a> Worker<'a> {
             anchor_counts: Vec::new(),
             anchor_levels: Vec::new(),
             id_hashes: Vec::new(),
+            sources: Vec::new(),
         };
         self.buf.clear();
         let mut lens = Vec::with_capacity(self.docs.len());
@@ -233,14 +242,13 @@ impl<'a> Worker<'a> {
                 );
                 continue;
             }
+            let mut anchored = !self.cfg.anchors;
             for view in &self.cfg.views {
                 self.shingles.clear();
                 shingles(&self.tokens, view.kind, view.shingle, &mut self.scratch, &mut self.shingles);
-                if view.kind == View::Words {
-                    let before = out.anchors.len();
-                    let level = anchors(&self.shingles, &mut out.anchors);
-                    out.anchor_counts.push((out.anchors.len() - before) as u32);
-                    out.anchor_levels.push(level);
+                if view.kind == View::Words && view.shingle == ANCHOR_SHINGLE && !anchored {
+                    self.anchors(&mut out);
+                    anchored = true;
                 }
                 if minhash(&self.shingles, &mut self.sig) {
                     band_keys(&self.sig, view.bands, &mut out.keys);
@@ -254,11 +262,20 @@ impl<'a> Worker<'a> {
                     );
                 }
             }
+            if !anchored {
+                self.shingles.clear();
+                shingles(&self.tokens, View::Words, ANCHOR_SHINGLE, &mut self.scratch, &mut self.shingles);
+                self.anchors(&mut out);
+            } else if !self.cfg.anchors {
+                out.anchor_counts.push(0);
+                out.anchor_levels.push(0);
+            }
             Spool::encode(doc, &mut self.one);
             lens.push(self.one.len() as u32);
             self.buf.extend_from_slice(&self.one);
             out.entries.push(DocEntry::new(text_fingerprint(&self.tokens), parse_timestamp(&doc.date)));
             out.id_hashes.push(xxh3_64(doc.id.as_bytes()));
+            out.sources.push(source_key(doc));
         }
         self.docs = docs;
         let refs = self.spool.append(&self.buf, &lens).context("writing to the spool")?;
@@ -266,6 +283,14 @@ impl<'a> Worker<'a> {
             e.spool = r;
         }
         Ok(out)
+    }
+
+    /// The anchors of the word shingles in `self.shingles`.
+    fn anchors(&self, out: &mut ChunkOut) {
+        let before = out.anchors.len();
+        let level = anchors(&self.shingles, &mut out.anchors);
+        out.anchor_counts.push((out.anchors.len() - before) as u32);
+        out.anchor_levels.push(level);
     }
 }
 
@@ -285,6 +310,7 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
     // Per document: how many anchors, at which sampling level.
     let mut anchor_info: Vec<(u16, u8)> = Vec::new();
     let mut id_hashes: Vec<(u64, u32)> = Vec::new();
+    let mut sources: Vec<u64> = Vec::new();
     let threads = rayon::current_num_threads().max(1);
     let (tx, rx) = sync_channel::<Chunk>(2 * threads);
     let reader = {
@@ -319,6 +345,7 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
             for out in outs {
                 let out = out?;
                 let mut anchor_at = 0;
+                sources.extend(&out.sources);
                 for (k, (e, idh)) in out.entries.into_iter().zip(out.id_hashes).enumerate() {
                     let idx = entries.len() as u32;
                     entries.push(e);
@@ -365,8 +392,12 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
         shared >= MIN_SHARED_ANCHORS && shared as f64 >= 0.25 * expected(ia).min(expected(ib))
     };
     let (pairs, buckets) = shared_anchor_pairs(&mut anchor_entries, cfg.max_bucket, enough);
+    let boilerplate =
+        Boilerplate::find(&anchor_entries, &sources, |d| corpus.docs[d as usize].fingerprint, |d| corpus.profile(d))?;
     drop(anchor_entries);
-    candidates.push(CandidateStats { view: "anchors".into(), pairs: pairs.len() as u64, buckets });
+    if cfg.anchors {
+        candidates.push(CandidateStats { view: "anchors".into(), pairs: pairs.len() as u64, buckets });
+    }
     all_pairs.extend(pairs);
     let mut exact: Vec<(u64, u32)> = corpus.docs.iter().enumerate().map(|(i, d)| (d.fingerprint, i as u32)).collect();
     let (pairs, buckets) = candidate_pairs(&mut exact, cfg.max_bucket);
@@ -380,14 +411,17 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
     // Stage 3: verify each candidate pair on the texts.
     let t = Instant::now();
     progress.stage("verifying pairs");
-    let verified = verify_pairs(&corpus, &all_pairs)?;
+    let verifier = Verifier { corpus: &corpus, sources: &sources, boilerplate: &boilerplate };
+    let verified = verify_pairs(&verifier, &all_pairs)?;
     drop(all_pairs);
     timings.verify = t.elapsed().as_secs_f64();
 
     // Stage 4: clusters and originals.
     let t = Instant::now();
     progress.stage("clustering");
-    let (clusters, pairs) = build_clusters(&corpus, verified, &cfg.wire_sources)?;
+    let (clusters, pairs) = build_clusters(&verifier, verified, &cfg.wire_sources)?;
+    let boilerplate = boilerplate.counts();
+    drop(sources);
     timings.cluster = t.elapsed().as_secs_f64();
     timings.total = started.elapsed().as_secs_f64();
     progress.finish();
@@ -399,6 +433,7 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
         bytes: stats.bytes,
         candidates,
         candidate_pairs: candidate_count,
+        boilerplate,
         timings,
     })
 }
@@ -437,9 +472,35 @@ fn rename_duplicate_ids(corpus: &Corpus, id_hashes: &mut [(u64, u32)], msgs: &Me
     Ok(renamed)
 }
 
+/// Measures of pairs as verification sees them: pages of the same source without the
+/// boilerplate they share (see [`crate::boilerplate`]), other pairs whole.
+struct Verifier<'a> {
+    corpus: &'a Corpus,
+    sources: &'a [u64],
+    boilerplate: &'a Boilerplate,
+}
+
+impl Verifier<'_> {
+    fn measure(&self, x: u32, a: &Profile, y: u32, b: &Profile) -> Measures {
+        let source = self.sources[x as usize];
+        // Identical texts are copies whatever frames them.
+        if source == self.sources[y as usize] && a.fingerprint != b.fingerprint {
+            if let Some((a, b)) = self.boilerplate.strip(source, a, b) {
+                return Measures::of(&a, &b);
+            }
+        }
+        Measures::of(a, b)
+    }
+
+    fn measure_docs(&self, x: u32, y: u32) -> Result<Measures> {
+        Ok(self.measure(x, &self.corpus.profile(x)?, y, &self.corpus.profile(y)?))
+    }
+}
+
 /// Verifies candidate pairs in parallel, grouped by their first document so its profile is
 /// built once per group. Returns the pairs that are copies, with their measures.
-fn verify_pairs(corpus: &Corpus, pairs: &[(u32, u32)]) -> Result<Vec<(u32, u32, Measures)>> {
+fn verify_pairs(verifier: &Verifier, pairs: &[(u32, u32)]) -> Result<Vec<(u32, u32, Measures)>> {
+    let corpus = verifier.corpus;
     let groups: Vec<&[(u32, u32)]> = pairs.chunk_by(|x, y| x.0 == y.0).collect();
     let results: Vec<Result<Vec<(u32, u32, Measures)>>> = groups
         .par_iter()
@@ -451,7 +512,7 @@ fn verify_pairs(corpus: &Corpus, pairs: &[(u32, u32)]) -> Result<Vec<(u32, u32, 
                 let m = if corpus.docs[x as usize].fingerprint == corpus.docs[y as usize].fingerprint {
                     Measures::of(&a, &a)
                 } else {
-                    Measures::of(&a, &corpus.profile(y)?)
+                    verifier.measure(x, &a, y, &corpus.profile(y)?)
                 };
                 if m.is_copy() {
                     out.push((x, y, m));
@@ -468,10 +529,11 @@ fn verify_pairs(corpus: &Corpus, pairs: &[(u32, u32)]) -> Result<Vec<(u32, u32, 
 }
 
 fn build_clusters(
-    corpus: &Corpus,
+    verifier: &Verifier,
     verified: Vec<(u32, u32, Measures)>,
     wire: &WireSources,
 ) -> Result<(Vec<Cluster>, Vec<Pair>)> {
+    let corpus = verifier.corpus;
     let edges: Vec<(u32, u32)> = verified.iter().map(|v| (v.0, v.1)).collect();
     let nodes: Vec<u32> = edges.iter().flat_map(|e| [e.0, e.1]).collect();
     let comps = components(&nodes, &edges);
@@ -487,7 +549,7 @@ fn build_clusters(
         if let Some(m) = measured.get(&(b, a)) {
             return Ok(m.flipped());
         }
-        Ok(Measures::of(&corpus.profile(a)?, &corpus.profile(b)?))
+        verifier.measure_docs(a, b)
     };
 
     // Each component's own links, found in one pass over all links.

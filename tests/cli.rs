@@ -126,8 +126,31 @@ fn help_explains_every_option_with_its_default() {
         "--text-field",
         "--max-doc-bytes",
         "--strict",
+        "--views",
     ] {
         assert!(text.contains(opt), "{opt} missing from --help");
     }
     assert!(text.contains("[default: 128]") && text.contains("[default: 0.5]"));
+}
+
+#[test]
+fn views_choose_how_candidates_are_found() {
+    let (plain, full) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    scan(&[&sample_corpus()], plain.path(), &["--quiet", "--views", "words"]);
+    scan(&[&sample_corpus()], full.path(), &["--quiet"]);
+    let members = |dir: &std::path::Path| -> std::collections::BTreeSet<String> {
+        read_csv(&dir.join("clusters.csv")).1.into_iter().map(|r| r["doc_id"].clone()).collect()
+    };
+    let (p, f) = (members(plain.path()), members(full.path()));
+    // A plain near-duplicate scan finds a subset: not the spun copies.
+    assert!(p.is_subset(&f) && p.len() < f.len(), "{} of {}", p.len(), f.len());
+    let s: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(plain.path().join("summary.json")).unwrap()).unwrap();
+    let views: Vec<&str> =
+        s["pairs"]["by_view"].as_array().unwrap().iter().map(|v| v["view"].as_str().unwrap()).collect();
+    assert_eq!(views, ["words", "exact"]);
+
+    let bad = bin().args(["scan", "x", "--out", "y", "--views", "words,nonsense"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("nonsense"));
 }

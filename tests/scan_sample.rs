@@ -33,7 +33,10 @@ fn finds_exactly_the_expected_clusters_originals_and_relations() {
     let out = tempfile::tempdir().unwrap();
     scan(&[&sample_corpus()], out.path(), &["--quiet", WIRES]);
     let (headers, rows) = read_csv(&out.path().join("clusters.csv"));
-    assert_eq!(headers, ["cluster_id", "doc_id", "role", "relation", "similarity", "source", "url", "date", "title"]);
+    assert_eq!(
+        headers,
+        ["cluster_id", "doc_id", "role", "relation", "similarity", "containment", "source", "url", "date", "title"]
+    );
     let exp = expected();
     assert_eq!(clusters(&rows), exp.clusters);
     for r in &rows {
@@ -50,7 +53,8 @@ fn finds_exactly_the_expected_clusters_originals_and_relations() {
         assert_eq!(&r["relation"], want, "relation of {id}");
         if r["role"] == "copy" {
             let s: f64 = r["similarity"].parse().unwrap();
-            assert!((0.0..=1.0).contains(&s), "{id}: {s}");
+            let c: f64 = r["containment"].parse().unwrap();
+            assert!((0.0..=1.0).contains(&s) && (s..=1.0).contains(&c), "{id}: {s} {c}");
         }
     }
 }
@@ -103,9 +107,67 @@ fn reports_are_identical_across_thread_counts() {
     let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     scan(&[&sample_corpus()], one.path(), &["--quiet", "--threads", "1"]);
     scan(&[&sample_corpus()], two.path(), &["--quiet", "--threads", "2"]);
-    for f in ["clusters.csv", "pairs.csv"] {
+    for f in ["clusters.csv", "pairs.csv", "matches.csv", "documents.jsonl"] {
         let (a, b) = (fs::read(one.path().join(f)).unwrap(), fs::read(two.path().join(f)).unwrap());
         assert!(!a.is_empty());
         assert!(a == b, "{f} differs between --threads 1 and --threads 2");
+    }
+}
+
+/// Lowercased words of a passage, apostrophes dropped, for comparing the two sides of a match.
+fn words(text: &str) -> Vec<String> {
+    let apostrophe = |c: char| c == '\'' || c == '\u{2019}';
+    text.split(|c: char| !c.is_alphanumeric() && !apostrophe(c))
+        .map(|w| w.to_lowercase().replace(apostrophe, ""))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+#[test]
+fn evidence_points_at_the_same_words_in_both_texts() {
+    let out = tempfile::tempdir().unwrap();
+    scan(&[&sample_corpus()], out.path(), &["--quiet", WIRES]);
+    let (_, clustered) = read_csv(&out.path().join("clusters.csv"));
+    let mut texts: BTreeMap<String, Vec<char>> = BTreeMap::new();
+    for line in fs::read_to_string(out.path().join("documents.jsonl")).unwrap().lines() {
+        let d: serde_json::Value = serde_json::from_str(line).unwrap();
+        texts.insert(d["id"].as_str().unwrap().into(), d["text"].as_str().unwrap().chars().collect());
+    }
+    let ids: BTreeSet<String> = clustered.iter().map(|r| r["doc_id"].clone()).collect();
+    assert_eq!(texts.keys().cloned().collect::<BTreeSet<_>>(), ids, "documents.jsonl holds the clustered documents");
+
+    let (headers, rows) = read_csv(&out.path().join("matches.csv"));
+    assert_eq!(headers, ["doc_a", "doc_b", "passage", "a_start", "a_end", "b_start", "b_end", "words"]);
+    let original_of: BTreeMap<&str, &str> = clustered
+        .iter()
+        .filter(|r| r["role"] == "copy")
+        .map(|r| {
+            let o = clustered.iter().find(|o| o["cluster_id"] == r["cluster_id"] && o["role"] == "original").unwrap();
+            (r["doc_id"].as_str(), o["doc_id"].as_str())
+        })
+        .collect();
+    let mut matched_words: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &rows {
+        assert_eq!(original_of.get(r["doc_b"].as_str()), Some(&r["doc_a"].as_str()), "{r:?}");
+        let n = |k: &str| r[k].parse::<usize>().unwrap();
+        let (a, b) = (&texts[&r["doc_a"]], &texts[&r["doc_b"]]);
+        assert!(n("a_start") < n("a_end") && n("a_end") <= a.len(), "{r:?}");
+        assert!(n("b_start") < n("b_end") && n("b_end") <= b.len(), "{r:?}");
+        let wa = words(&a[n("a_start")..n("a_end")].iter().collect::<String>());
+        let wb = words(&b[n("b_start")..n("b_end")].iter().collect::<String>());
+        assert_eq!(wa, wb, "{r:?}");
+        // reprint keeps "4.5" as one word where this split makes two.
+        assert!(wa.len() >= n("words") && n("words") >= 3, "{r:?}");
+        *matched_words.entry(&r["doc_b"]).or_default() += n("words");
+    }
+    // Every copy has evidence; a spun one is matched in many short pieces.
+    for copy in original_of.keys() {
+        assert!(matched_words.get(copy).copied().unwrap_or(0) >= 20, "{copy} has too little evidence");
+    }
+    let spun: Vec<&Row> = clustered.iter().filter(|r| r["relation"] == "spun").collect();
+    assert!(!spun.is_empty());
+    for s in spun {
+        let segments = rows.iter().filter(|r| r["doc_b"] == s["doc_id"]).count();
+        assert!(segments >= 10, "{}: {segments} segments", s["doc_id"]);
     }
 }

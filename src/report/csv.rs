@@ -1,11 +1,14 @@
-//! `clusters.csv` and `pairs.csv`.
+//! `clusters.csv`, `pairs.csv` and `matches.csv`.
 
 use std::io::Write;
 
 use anyhow::Result;
+use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::scan::ScanResult;
+use crate::evidence::{matches, Match};
+use crate::normalize::Tokenizer;
+use crate::scan::{Cluster, ScanResult};
 
 /// One row of `clusters.csv`.
 #[derive(Serialize)]
@@ -15,14 +18,16 @@ struct ClusterRow<'a> {
     role: &'static str,
     relation: &'static str,
     similarity: String,
+    containment: String,
     source: &'a str,
     url: &'a str,
     date: &'a str,
     title: &'a str,
 }
 
-pub const CLUSTER_COLUMNS: [&str; 9] =
-    ["cluster_id", "doc_id", "role", "relation", "similarity", "source", "url", "date", "title"];
+pub const CLUSTER_COLUMNS: [&str; 10] =
+    ["cluster_id", "doc_id", "role", "relation", "similarity", "containment", "source", "url", "date", "title"];
+pub const MATCH_COLUMNS: [&str; 8] = ["doc_a", "doc_b", "passage", "a_start", "a_end", "b_start", "b_end", "words"];
 pub const PAIR_COLUMNS: [&str; 5] = ["doc_a", "doc_b", "jaccard", "containment", "relation"];
 
 /// Four decimals: enough to rank, stable across platforms.
@@ -43,6 +48,7 @@ pub fn write_clusters(r: &ScanResult, w: &mut dyn Write) -> Result<()> {
             role: "original",
             relation: "",
             similarity: String::new(),
+            containment: String::new(),
             source: &o.source,
             url: &o.url,
             date: &o.date,
@@ -56,6 +62,7 @@ pub fn write_clusters(r: &ScanResult, w: &mut dyn Write) -> Result<()> {
                 role: "copy",
                 relation: cp.relation.name(),
                 similarity: fixed(cp.measures.similarity),
+                containment: fixed(cp.measures.containment),
                 source: &d.source,
                 url: &d.url,
                 date: &d.date,
@@ -86,5 +93,70 @@ pub fn write_pairs(r: &ScanResult, w: &mut dyn Write) -> Result<()> {
         ])?;
     }
     out.flush()?;
+    Ok(())
+}
+
+/// Clusters whose evidence is computed together (in parallel) before it is written.
+const EVIDENCE_BATCH: usize = 256;
+
+/// The matched passages of every copy against its cluster's original (see [`crate::evidence`]).
+/// Texts are read back from the spool a batch of clusters at a time, so memory stays bounded by
+/// the batch, not the corpus.
+pub fn write_matches(r: &ScanResult, w: &mut dyn Write) -> Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    out.write_record(MATCH_COLUMNS)?;
+    for batch in r.clusters.chunks(EVIDENCE_BATCH) {
+        let found: Vec<Result<Vec<Evidence>>> = batch.par_iter().map(|c| cluster_matches(r, c)).collect();
+        for cluster in found {
+            for (a, b, ms) in cluster? {
+                for m in ms {
+                    out.write_record([
+                        a.as_str(),
+                        b.as_str(),
+                        &m.passage.to_string(),
+                        &m.a_start.to_string(),
+                        &m.a_end.to_string(),
+                        &m.b_start.to_string(),
+                        &m.b_end.to_string(),
+                        &m.words.to_string(),
+                    ])?;
+                }
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The original's id, the copy's id and their matches.
+type Evidence = (String, String, Vec<Match>);
+
+/// The evidence of each copy of `c`, copies in id order.
+fn cluster_matches(r: &ScanResult, c: &Cluster) -> Result<Vec<Evidence>> {
+    let mut tokenizer = Tokenizer::new();
+    let original = r.corpus.document(c.original)?;
+    let mut a = Vec::new();
+    tokenizer.tokenize(&original.text, &mut a);
+    let mut b = Vec::new();
+    let mut out = Vec::with_capacity(c.copies.len());
+    for cp in &c.copies {
+        let copy = r.corpus.document(cp.doc)?;
+        b.clear();
+        tokenizer.tokenize(&copy.text, &mut b);
+        out.push((original.id.clone(), copy.id, matches(&original.text, &a, &copy.text, &b)));
+    }
+    out.sort_by(|x, y| x.1.cmp(&y.1));
+    Ok(out)
+}
+
+/// `documents.jsonl`: every document of a cluster, as read, one JSON object a line, in cluster
+/// order. The offsets of `matches.csv` index into these texts.
+pub fn write_documents(r: &ScanResult, w: &mut dyn Write) -> Result<()> {
+    for c in &r.clusters {
+        for d in std::iter::once(c.original).chain(c.copies.iter().map(|cp| cp.doc)) {
+            serde_json::to_writer(&mut *w, &r.corpus.document(d)?)?;
+            w.write_all(b"\n")?;
+        }
+    }
     Ok(())
 }

@@ -1,11 +1,15 @@
-//! Writing the report: `clusters.csv`, `pairs.csv` and `summary.json`.
+//! Writing the report: `clusters.csv`, `pairs.csv`, `matches.csv`, `documents.jsonl` and
+//! `summary.json`.
 //!
 //! Each file is written to a temporary name in the output folder and renamed into place, and
 //! `summary.json` goes last: a report folder with a `summary.json` newer than its CSVs is
 //! complete; a scan that dies midway leaves no summary (the old one is removed first).
 
 pub mod csv;
+pub mod html;
+pub mod load;
 pub mod summary;
+pub mod table;
 
 use std::fs;
 use std::io::{BufWriter, Write};
@@ -16,15 +20,19 @@ use anyhow::{Context, Result};
 pub use summary::Summary;
 
 /// Report files, in the order they are written.
-pub const FILES: [&str; 3] = ["clusters.csv", "pairs.csv", "summary.json"];
+pub const FILES: [&str; 5] = ["clusters.csv", "pairs.csv", "matches.csv", "documents.jsonl", "summary.json"];
 
 /// Writes `name` in `dir` atomically: the content goes to a temporary file that is renamed.
 pub fn write_atomic(dir: &Path, name: &str, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // Temporary files are private (0600); a report is an ordinary file, readable as the umask
+    // allows.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let mut tmp =
+        builder.tempfile_in(dir).with_context(|| format!("creating a temporary file in {}", dir.display()))?;
     {
         let mut w = BufWriter::new(tmp.as_file_mut());
         write(&mut w)?;
@@ -43,5 +51,7 @@ pub fn prepare_dir(dir: &Path) -> Result<()> {
     if summary.exists() {
         fs::remove_file(&summary).with_context(|| format!("removing the old {}", summary.display()))?;
     }
+    // An HTML report from an earlier scan would no longer match the CSVs.
+    html::remove_pages(dir)?;
     Ok(())
 }

@@ -17,6 +17,7 @@ pub struct Summary {
     pub clusters: u64,
     pub copies: BTreeMap<&'static str, u64>,
     pub pairs: Pairs,
+    pub boilerplate: BoilerplateFound,
     pub largest_clusters: Vec<LargestCluster>,
     pub parameters: Parameters,
     pub timings_seconds: Timings,
@@ -45,10 +46,19 @@ pub struct Pairs {
     pub by_view: Vec<CandidateStats>,
 }
 
+/// Word 5-grams recognised as a source's boilerplate, and the sources that have any.
+#[derive(Serialize)]
+pub struct BoilerplateFound {
+    pub shingles: usize,
+    pub sources: usize,
+}
+
 #[derive(Serialize)]
 pub struct LargestCluster {
     pub cluster_id: usize,
     pub original: String,
+    /// The original's title.
+    pub title: String,
     pub size: usize,
     pub copies: BTreeMap<&'static str, u64>,
 }
@@ -76,9 +86,11 @@ impl Summary {
         let scanned = r.corpus.len() as u64;
         let mut largest = Vec::new();
         for (i, c) in r.clusters.iter().enumerate().take(10) {
+            let original = r.corpus.document(c.original)?;
             largest.push(LargestCluster {
                 cluster_id: i + 1,
-                original: r.corpus.document(c.original)?.id,
+                original: original.id,
+                title: original.title,
                 size: c.copies.len() + 1,
                 copies: relation_counts(c.copies.iter().map(|c| &c.relation)),
             });
@@ -109,6 +121,7 @@ impl Summary {
                 verified: r.pairs.len() as u64,
                 by_view: r.candidates.clone(),
             },
+            boilerplate: BoilerplateFound { shingles: r.boilerplate.0, sources: r.boilerplate.1 },
             largest_clusters: largest,
             parameters: Parameters {
                 num_perm: cfg.num_perm,
@@ -130,8 +143,13 @@ impl Summary {
         Ok(())
     }
 
-    /// A few lines for a person at the end of a scan (stderr).
+    /// A few lines for a person at the end of a scan (stderr), without colour.
     pub fn human(&self) -> String {
+        self.human_styled(false)
+    }
+
+    /// The same, ending with the table of the largest clusters, coloured if `colour`.
+    pub fn human_styled(&self, colour: bool) -> String {
         let d = &self.documents;
         let mut s = format!(
             "reprint: {} documents read, {} scanned, {} skipped; {} clusters holding {} documents; {} verified pairs of {} candidates; {:.2} s ({:.1} MB/s)\n",
@@ -141,13 +159,11 @@ impl Summary {
             let rel: Vec<String> = self.copies.iter().map(|(k, v)| format!("{v} {k}")).collect();
             s += &format!("reprint: copies by relation: {}\n", rel.join(", "));
         }
-        for c in self.largest_clusters.iter().take(5) {
-            s += &format!("reprint:   cluster {:>4}: {:>5} documents, original {}\n", c.cluster_id, c.size, c.original);
-        }
         if !d.skipped_by_reason.is_empty() {
             let why: Vec<String> = d.skipped_by_reason.iter().map(|(k, v)| format!("{v} {k}")).collect();
             s += &format!("reprint: skipped: {}\n", why.join(", "));
         }
+        s += &super::table::clusters_table(&self.largest_clusters, colour);
         s
     }
 }

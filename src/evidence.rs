@@ -1,0 +1,243 @@
+//! Evidence: the passages a copy shares with its original, with character offsets into both texts.
+//!
+//! Verification decides *whether* a page is a copy from shingle sets; a reader wants to see
+//! *where*. Here the two token sequences are aligned:
+//!
+//! 1. every word 3-gram of the copy that also occurs in the original seeds a diagonal, which is
+//!    extended to a maximal run of identical normalised words (a *segment*);
+//! 2. the heaviest chain of segments that runs forward in both texts is kept (a longest common
+//!    subsequence over segments, so a stock phrase repeated elsewhere does not count twice and a
+//!    moved paragraph does not tangle the rest);
+//! 3. consecutive segments separated by at most [`MAX_CHANGED`] words on each side form one
+//!    *passage*: the words between its segments are what a spinner or an editor changed.
+//!
+//! The cost is linear in the two texts plus the number of segments squared, and the segments are
+//! capped at [`MAX_SEGMENTS`] (the longest kept), so a pathological pair stays bounded.
+
+use crate::normalize::Token;
+
+/// Words a segment needs to count: shorter runs of equal words are mostly function words.
+pub const MIN_WORDS: usize = 3;
+/// Changed words allowed between two segments of one passage (on each side).
+pub const MAX_CHANGED: usize = 8;
+/// A word 3-gram occurring more often than this in the original seeds nothing (a refrain).
+const MAX_REPEATS: usize = 16;
+/// Segments considered for the chain, the longest first.
+const MAX_SEGMENTS: usize = 4096;
+
+/// A run of identical words: `a` and `b` are first-token indices, `len` the number of words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Segment {
+    pub a: usize,
+    pub b: usize,
+    pub len: usize,
+}
+
+/// One matched segment as reported: `passage` numbers groups (1, 2, ...), offsets are half-open
+/// ranges of characters (Unicode scalar values) into each text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Match {
+    pub passage: u32,
+    pub a_start: usize,
+    pub a_end: usize,
+    pub b_start: usize,
+    pub b_end: usize,
+    pub words: usize,
+}
+
+fn trigram(t: &[Token]) -> u64 {
+    t[0].hash ^ t[1].hash.rotate_left(21) ^ t[2].hash.rotate_left(42)
+}
+
+/// The ordered chain of matching segments between token sequences `a` (the original) and `b`.
+pub fn align(a: &[Token], b: &[Token]) -> Vec<Segment> {
+    if a.len() < MIN_WORDS || b.len() < MIN_WORDS {
+        return Vec::new();
+    }
+    // Where each 3-gram of `a` starts, sorted by 3-gram.
+    let mut index: Vec<(u64, u32)> = a.windows(3).enumerate().map(|(i, w)| (trigram(w), i as u32)).collect();
+    index.sort_unstable();
+    // 3-grams of `a` too frequent to seed, by position.
+    let mut refrain = vec![false; index.len()];
+    for group in index.chunk_by(|x, y| x.0 == y.0).filter(|g| g.len() > MAX_REPEATS) {
+        group.iter().for_each(|e| refrain[e.1 as usize] = true);
+    }
+    let mut segments = Vec::new();
+    for (j, w) in b.windows(3).enumerate() {
+        let h = trigram(w);
+        let from = index.partition_point(|e| e.0 < h);
+        let to = index[from..].partition_point(|e| e.0 == h) + from;
+        if to - from > MAX_REPEATS {
+            continue;
+        }
+        for &(_, i) in &index[from..to] {
+            let i = i as usize;
+            // Only the start of a diagonal run: its continuation is the same segment (unless the
+            // run's previous 3-gram was a refrain that seeded nothing).
+            if i > 0 && j > 0 && a[i - 1].hash == b[j - 1].hash && !refrain[i - 1] {
+                continue;
+            }
+            let len = a[i..].iter().zip(&b[j..]).take_while(|(x, y)| x.hash == y.hash).count();
+            if len >= MIN_WORDS {
+                segments.push(Segment { a: i, b: j, len });
+            }
+        }
+    }
+    if segments.len() > MAX_SEGMENTS {
+        segments.sort_unstable_by(|x, y| y.len.cmp(&x.len).then((x.a, x.b).cmp(&(y.a, y.b))));
+        segments.truncate(MAX_SEGMENTS);
+    }
+    chain(segments)
+}
+
+/// The heaviest chain of segments ordered in both texts without overlap (dynamic programming over
+/// segments sorted by their position in `a`).
+fn chain(mut segs: Vec<Segment>) -> Vec<Segment> {
+    if segs.is_empty() {
+        return segs;
+    }
+    segs.sort_unstable_by_key(|s| (s.a, s.b));
+    let mut best = vec![0usize; segs.len()];
+    let mut prev = vec![usize::MAX; segs.len()];
+    for k in 0..segs.len() {
+        let s = segs[k];
+        best[k] = s.len;
+        for p in 0..k {
+            let t = segs[p];
+            if t.a + t.len <= s.a && t.b + t.len <= s.b && best[p] + s.len > best[k] {
+                best[k] = best[p] + s.len;
+                prev[k] = p;
+            }
+        }
+    }
+    let mut k = (0..segs.len()).max_by_key(|&k| (best[k], std::cmp::Reverse(k))).unwrap_or(0);
+    let mut out = Vec::new();
+    loop {
+        out.push(segs[k]);
+        if prev[k] == usize::MAX {
+            break;
+        }
+        k = prev[k];
+    }
+    out.reverse();
+    out
+}
+
+/// Converts increasing byte offsets of `text` into character offsets in one pass.
+struct CharCounter<'a> {
+    text: &'a str,
+    byte: usize,
+    chars: usize,
+}
+
+impl CharCounter<'_> {
+    fn at(&mut self, byte: usize) -> usize {
+        let byte = byte.min(self.text.len());
+        if byte < self.byte {
+            // Not increasing (the `b` side of a chain is, but stay correct anyway).
+            self.byte = 0;
+            self.chars = 0;
+        }
+        self.chars += self.text.get(self.byte..byte).map_or(0, |s| s.chars().count());
+        self.byte = byte;
+        self.chars
+    }
+}
+
+/// The matched segments of `b` (a copy) against `a` (its original), grouped into passages, with
+/// character offsets into `a_text` and `b_text` (the texts the tokens were read from).
+pub fn matches(a_text: &str, a: &[Token], b_text: &str, b: &[Token]) -> Vec<Match> {
+    let segments = align(a, b);
+    let mut ca = CharCounter { text: a_text, byte: 0, chars: 0 };
+    let mut cb = CharCounter { text: b_text, byte: 0, chars: 0 };
+    let mut out = Vec::with_capacity(segments.len());
+    let mut passage = 0;
+    let mut last: Option<Segment> = None;
+    for s in segments {
+        let near = last.is_some_and(|p| s.a - (p.a + p.len) <= MAX_CHANGED && s.b - (p.b + p.len) <= MAX_CHANGED);
+        if !near {
+            passage += 1;
+        }
+        last = Some(s);
+        let (a_start, b_start) = (ca.at(a[s.a].start as usize), cb.at(b[s.b].start as usize));
+        let (a_end, b_end) = (ca.at(a[s.a + s.len - 1].end as usize), cb.at(b[s.b + s.len - 1].end as usize));
+        out.push(Match { passage, a_start, a_end, b_start, b_end, words: s.len });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::Tokenizer;
+
+    fn tokens(text: &str) -> Vec<Token> {
+        let mut t = Vec::new();
+        Tokenizer::new().tokenize(text, &mut t);
+        t
+    }
+
+    fn slice(text: &str, start: usize, end: usize) -> String {
+        text.chars().skip(start).take(end - start).collect()
+    }
+
+    fn run(a: &str, b: &str) -> Vec<Match> {
+        matches(a, &tokens(a), b, &tokens(b))
+    }
+
+    #[test]
+    fn an_exact_copy_is_one_segment_covering_both_texts() {
+        let a = "The council voted on Tuesday to raise the property tax by two percent.";
+        let m = run(a, a);
+        assert_eq!(m.len(), 1);
+        assert_eq!((m[0].a_start, m[0].b_start, m[0].words), (0, 0, 13));
+        assert_eq!(slice(a, m[0].a_start, m[0].a_end), &a[..a.len() - 1]);
+    }
+
+    #[test]
+    fn spun_words_split_one_passage_into_segments() {
+        let a = "The council voted on Tuesday to raise the property tax by two percent next year.";
+        let b = "Header text here. The council decided on Tuesday to raise the land tax by two percent next year.";
+        let m = run(a, b);
+        let words: Vec<String> = m.iter().map(|m| slice(b, m.b_start, m.b_end)).collect();
+        assert_eq!(words, ["on Tuesday to raise the", "tax by two percent next year"]);
+        // Both segments belong to one passage; the gap between them is the changed word.
+        assert!(m.iter().all(|m| m.passage == 1));
+        assert_eq!(slice(a, m[0].a_end, m[1].a_start).trim(), "property");
+        assert_eq!(slice(b, m[0].b_end, m[1].b_start).trim(), "land");
+        for m in &m {
+            assert_eq!(slice(a, m.a_start, m.a_end).to_lowercase(), slice(b, m.b_start, m.b_end).to_lowercase());
+        }
+    }
+
+    #[test]
+    fn offsets_count_characters_not_bytes() {
+        let a = "Zoë Müller said the café near the river will reopen in spring after repairs.";
+        let b = "«Breaking» Zoë Müller said the café near the river will reopen in spring.";
+        let m = run(a, b);
+        assert_eq!(m.len(), 1);
+        assert_eq!(slice(a, m[0].a_start, m[0].a_end), "Zoë Müller said the café near the river will reopen in spring");
+        assert_eq!(slice(b, m[0].b_start, m[0].b_end), "Zoë Müller said the café near the river will reopen in spring");
+    }
+
+    #[test]
+    fn distant_segments_are_separate_passages_and_order_is_kept() {
+        let a = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen \
+                 sixteen seventeen eighteen nineteen twenty";
+        // The second half comes first in the copy: only one of the two halves can be in the chain.
+        let b = "sixteen seventeen eighteen nineteen twenty x one two three four five";
+        let m = run(a, b);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].words, 5);
+        let c = "one two three four a b c d e f g h i j k l m n sixteen seventeen eighteen";
+        let m = run(a, c);
+        assert_eq!(m.len(), 2);
+        assert_eq!((m[0].passage, m[1].passage), (1, 2));
+    }
+
+    #[test]
+    fn unrelated_texts_have_no_matches() {
+        assert!(run("the cat sat on the mat today", "a dog ran in the park yesterday").is_empty());
+        assert!(run("", "anything at all here").is_empty());
+    }
+}

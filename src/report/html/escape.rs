@@ -1,0 +1,91 @@
+//! Escaping: every string that comes from a document goes through [`text`] or [`attr`], and a URL
+//! becomes a link only through [`href`].
+
+use std::fmt::Write;
+
+/// Appends `s` escaped for HTML text or a quoted attribute value: `&`, `<`, `>`, `"` and `'`
+/// become character references, so no document text can open a tag or end an attribute. NUL and
+/// other C0 controls but tab, newline and carriage return become U+FFFD (HTML forbids them).
+pub fn push(out: &mut String, s: &str) {
+    let mut last = 0;
+    for (i, c) in s.char_indices() {
+        let rep = match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' => "&quot;",
+            '\'' => "&#39;",
+            '\t' | '\n' | '\r' => continue,
+            c if (c as u32) < 0x20 || c == '\u{7f}' => "\u{fffd}",
+            _ => continue,
+        };
+        out.push_str(&s[last..i]);
+        out.push_str(rep);
+        last = i + c.len_utf8();
+    }
+    out.push_str(&s[last..]);
+}
+
+/// `s` escaped (see [`push`]).
+pub fn text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    push(&mut out, s);
+    out
+}
+
+/// `s` escaped for a quoted attribute value (the same rules as text).
+pub fn attr(s: &str) -> String {
+    text(s)
+}
+
+/// The URL if it is safe to link to: `http` or `https` only, so that a `javascript:` or `data:`
+/// URL from a crawled page never becomes a link.
+pub fn safe_url(url: &str) -> Option<&str> {
+    let u = url.trim();
+    let scheme = u.split_once(':')?.0.to_ascii_lowercase();
+    (matches!(scheme.as_str(), "http" | "https") && !u.chars().any(char::is_control)).then_some(u)
+}
+
+/// A link to `url` showing `label` (already HTML), or `label` alone when the URL is not safe.
+pub fn link(url: &str, label_html: &str) -> String {
+    match safe_url(url) {
+        Some(u) => {
+            let mut s = String::new();
+            let _ = write!(s, "<a href=\"{}\" rel=\"noreferrer noopener\">{label_html}</a>", attr(u));
+            s
+        }
+        None => label_html.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(
+            text("<script>document.title='pwned'</script>"),
+            "&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;"
+        );
+        assert_eq!(text(r#"<img src=x onerror="alert(1)">"#), "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;");
+        assert_eq!(text("a & b"), "a &amp; b");
+        assert_eq!(text("&amp;"), "&amp;amp;", "references in the text are shown, not decoded");
+        assert_eq!(text("é\u{0}x\ty\n"), "é\u{fffd}x\ty\n");
+        assert_eq!(text("plain"), "plain");
+    }
+
+    #[test]
+    fn links_only_http_urls() {
+        assert_eq!(safe_url("https://example.org/a?b=1&c=2"), Some("https://example.org/a?b=1&c=2"));
+        assert_eq!(safe_url(" HTTP://x.example "), Some("HTTP://x.example"));
+        for bad in ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,<script>", "//x.example", "", "x"] {
+            assert_eq!(safe_url(bad), None, "{bad}");
+        }
+        assert_eq!(
+            link("https://x.example/?a=\"><script>", "t"),
+            "<a href=\"https://x.example/?a=&quot;&gt;&lt;script&gt;\" rel=\"noreferrer noopener\">t</a>"
+        );
+        assert_eq!(link("javascript:alert(1)", "t"), "t");
+    }
+}

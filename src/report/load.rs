@@ -1,0 +1,619 @@
+//! Reading a report folder back: `clusters.csv`, `matches.csv`, `documents.jsonl` and
+//! `summary.json`, into typed values for the HTML report.
+//!
+//! Nothing here holds every row or every text in memory. Opening a folder makes one pass over each
+//! file that checks every row (an error names the file and line) and keeps only an index: per
+//! cluster its byte position and size, per copy the position of its rows in `matches.csv`, per
+//! document the position of its line in `documents.jsonl`. Clusters, matches and texts are then
+//! read one at a time by seeking. Memory is a few dozen bytes per document plus its id.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Seek, SeekFrom};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+use crate::origin::Relation;
+
+pub const CLUSTERS: &str = "clusters.csv";
+pub const MATCHES: &str = "matches.csv";
+pub const DOCUMENTS: &str = "documents.jsonl";
+pub const SUMMARY: &str = "summary.json";
+
+/// `file:line: ` for error messages.
+fn at(path: &Path, line: u64) -> String {
+    format!("{}:{line}", path.display())
+}
+
+/// One row of `clusters.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Member {
+    pub doc_id: String,
+    /// `None` for the original.
+    pub relation: Option<Relation>,
+    /// Word 5-gram Jaccard similarity with the original; `None` for the original.
+    pub similarity: Option<f64>,
+    /// Share of the smaller text found in the other (word 5-grams); `None` for the original or
+    /// when `clusters.csv` has no such column.
+    pub containment: Option<f64>,
+    pub source: String,
+    pub url: String,
+    pub date: String,
+    pub title: String,
+}
+
+/// A cluster as `clusters.csv` lists it: its original and its copies, in file order.
+#[derive(Clone, Debug)]
+pub struct Cluster {
+    pub id: u64,
+    pub original: Member,
+    pub copies: Vec<Member>,
+}
+
+impl Cluster {
+    pub fn size(&self) -> usize {
+        self.copies.len() + 1
+    }
+}
+
+/// Where a cluster's rows are, and what the index of the report needs without reading them again.
+#[derive(Clone, Debug)]
+pub struct ClusterEntry {
+    pub id: u64,
+    pub size: usize,
+    /// Copies by relation, in [`Relation::ALL`] order.
+    pub relations: [u32; 5],
+    pos: csv::Position,
+}
+
+/// Figures over every copy in `clusters.csv`, gathered in the indexing pass.
+#[derive(Clone, Debug, Default)]
+pub struct ClusterStats {
+    pub documents: u64,
+    /// Copies by relation, in [`Relation::ALL`] order.
+    pub copies: [u64; 5],
+    /// Copies per source (an empty source is kept as "").
+    pub sources: HashMap<String, u64>,
+    /// Copies per similarity bin (`HISTOGRAM_BINS` equal bins over 0..=1) and relation.
+    pub similarity: Vec<[u64; 5]>,
+}
+
+pub const HISTOGRAM_BINS: usize = 20;
+
+/// One exactly matching segment between an original (`a`) and a copy (`b`): a row of `matches.csv`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Segment {
+    pub passage: u32,
+    /// Character (Unicode scalar value) offsets, half-open.
+    pub a: Range<usize>,
+    pub b: Range<usize>,
+    pub words: u32,
+    /// Line in `matches.csv`, for error messages.
+    pub line: u64,
+}
+
+/// A line of `documents.jsonl`.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Doc {
+    pub id: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub date: String,
+    pub text: String,
+}
+
+/// The part of `summary.json` the report shows. Every field is optional so that a summary from
+/// another version still loads.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Overview {
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub documents: Option<OverviewDocuments>,
+    #[serde(default)]
+    pub clusters: Option<u64>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct OverviewDocuments {
+    pub read: u64,
+    pub scanned: u64,
+    pub skipped: u64,
+    #[serde(default)]
+    pub skipped_by_reason: BTreeMap<String, u64>,
+}
+
+impl Overview {
+    /// The overview of a summary in memory, as if read back from its `summary.json`.
+    pub fn from_summary(s: &crate::Summary) -> Result<Overview> {
+        Ok(serde_json::from_value(serde_json::to_value(s)?)?)
+    }
+
+    pub fn read(dir: &Path) -> Result<Option<Overview>> {
+        let path = dir.join(SUMMARY);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        let o = serde_json::from_str(&text).with_context(|| format!("{}: not a reprint summary", path.display()))?;
+        Ok(Some(o))
+    }
+}
+
+/// Column positions, found by name in a CSV header.
+fn columns<const N: usize>(path: &Path, header: &csv::StringRecord, names: [&str; N]) -> Result<[usize; N]> {
+    let mut out = [0; N];
+    for (o, name) in out.iter_mut().zip(names) {
+        *o = header
+            .iter()
+            .position(|h| h == name)
+            .with_context(|| format!("{}: the header has no column {name:?}", at(path, 1)))?;
+    }
+    Ok(out)
+}
+
+fn open_csv(path: &Path) -> Result<(csv::Reader<File>, csv::StringRecord)> {
+    let f = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut rd = csv::ReaderBuilder::new().has_headers(true).from_reader(f);
+    let header = rd.headers().with_context(|| format!("{}: reading the header", path.display()))?.clone();
+    Ok((rd, header))
+}
+
+fn line_of(rec: &csv::StringRecord) -> u64 {
+    rec.position().map_or(0, |p| p.line())
+}
+
+fn number<T: std::str::FromStr>(path: &Path, rec: &csv::StringRecord, col: usize, name: &str) -> Result<T> {
+    let s = rec.get(col).unwrap_or("");
+    s.trim().parse().map_err(|_| anyhow::anyhow!("{}: {name} must be a number, got {s:?}", at(path, line_of(rec))))
+}
+
+fn relation_named(s: &str) -> Option<Relation> {
+    Relation::ALL.into_iter().find(|r| r.name() == s)
+}
+
+fn relation_index(r: Relation) -> usize {
+    Relation::ALL.iter().position(|&x| x == r).unwrap_or(0)
+}
+
+const CLUSTER_COLUMNS: [&str; 9] =
+    ["cluster_id", "doc_id", "role", "relation", "similarity", "source", "url", "date", "title"];
+const MATCH_COLUMNS: [&str; 8] = ["doc_a", "doc_b", "passage", "a_start", "a_end", "b_start", "b_end", "words"];
+
+/// An opened report folder: the indexes, and readers to fetch clusters, matches and texts.
+pub struct ReportDir {
+    pub dir: PathBuf,
+    /// Clusters, largest first (then by id).
+    pub clusters: Vec<ClusterEntry>,
+    pub stats: ClusterStats,
+    pub overview: Option<Overview>,
+    clusters_file: ClustersFile,
+    matches: Option<MatchIndex>,
+    documents: Option<DocIndex>,
+}
+
+struct MatchIndex {
+    path: PathBuf,
+    reader: csv::Reader<File>,
+    cols: [usize; 8],
+    /// Copy id -> position of its first row and number of rows.
+    by_copy: HashMap<Box<str>, (csv::Position, u32)>,
+}
+
+struct DocIndex {
+    path: PathBuf,
+    reader: BufReader<File>,
+    /// Id -> byte offset, line number and length in bytes of its line.
+    by_id: HashMap<Box<str>, (u64, u64, u64)>,
+    line: Vec<u8>,
+}
+
+impl ReportDir {
+    /// Opens the report in `dir`. `clusters.csv` is required; a missing `matches.csv` or
+    /// `documents.jsonl` (a report from before they existed) leaves the side-by-sides out; a
+    /// missing `summary.json` leaves out the counts only it holds. `overview` replaces
+    /// `summary.json` when given (a scan renders before it writes the summary).
+    pub fn open(dir: &Path, overview: Option<Overview>) -> Result<ReportDir> {
+        let overview = match overview {
+            Some(o) => Some(o),
+            None => Overview::read(dir)?,
+        };
+        let (clusters_file, clusters, stats) = index_clusters(&dir.join(CLUSTERS))?;
+        let matches = optional(&dir.join(MATCHES), index_matches)?;
+        let documents = optional(&dir.join(DOCUMENTS), index_documents)?;
+        Ok(ReportDir { dir: dir.to_path_buf(), clusters, stats, overview, clusters_file, matches, documents })
+    }
+
+    /// Whether `matches.csv` and `documents.jsonl` are both there.
+    pub fn has_evidence(&self) -> bool {
+        self.matches.is_some() && self.documents.is_some()
+    }
+
+    /// Reads the rows of one cluster.
+    pub fn cluster(&mut self, e: &ClusterEntry) -> Result<Cluster> {
+        let (path, rd, cols) = &mut self.clusters_file;
+        rd.seek(e.pos.clone()).with_context(|| format!("seeking in {}", path.display()))?;
+        let mut rec = csv::StringRecord::new();
+        let mut original = None;
+        let mut copies = Vec::with_capacity(e.size - 1);
+        for _ in 0..e.size {
+            if !rd.read_record(&mut rec).with_context(|| format!("reading {}", path.display()))? {
+                bail!("{}: ended inside cluster {} (changed while reading?)", path.display(), e.id);
+            }
+            let (_, m) = parse_member(path, &rec, cols)?;
+            if m.relation.is_none() {
+                original = Some(m);
+            } else {
+                copies.push(m);
+            }
+        }
+        let original = original.with_context(|| format!("{}: cluster {} has no original", path.display(), e.id))?;
+        Ok(Cluster { id: e.id, original, copies })
+    }
+
+    /// The segments matched between `original` and `copy`, in the original's text order; empty
+    /// when there are none or `matches.csv` is missing.
+    pub fn segments(&mut self, original: &str, copy: &str) -> Result<Vec<Segment>> {
+        let Some(m) = &mut self.matches else { return Ok(Vec::new()) };
+        let Some((pos, n)) = m.by_copy.get(copy).cloned() else { return Ok(Vec::new()) };
+        m.reader.seek(pos).with_context(|| format!("seeking in {}", m.path.display()))?;
+        let mut rec = csv::StringRecord::new();
+        let mut out = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            if !m.reader.read_record(&mut rec).with_context(|| format!("reading {}", m.path.display()))? {
+                bail!("{}: ended early (changed while reading?)", m.path.display());
+            }
+            let (a, _, seg) = parse_segment(&m.path, &rec, &m.cols)?;
+            if a != original {
+                bail!(
+                    "{}: doc_a is {a:?}, but the original of {copy:?} in {CLUSTERS} is {original:?}",
+                    at(&m.path, seg.line)
+                );
+            }
+            out.push(seg);
+        }
+        Ok(out)
+    }
+
+    /// The document as scanned, from `documents.jsonl`; `None` if it is not there.
+    pub fn document(&mut self, id: &str) -> Result<Option<Doc>> {
+        let Some(d) = &mut self.documents else { return Ok(None) };
+        let Some(&(offset, line, _)) = d.by_id.get(id) else { return Ok(None) };
+        d.reader.seek(SeekFrom::Start(offset)).with_context(|| format!("seeking in {}", d.path.display()))?;
+        d.line.clear();
+        d.reader.read_until(b'\n', &mut d.line).with_context(|| format!("reading {}", d.path.display()))?;
+        let doc: Doc = serde_json::from_slice(&d.line).with_context(|| at(&d.path, line))?;
+        Ok(Some(doc))
+    }
+
+    /// Size in bytes of the document's line in `documents.jsonl` (0 if it is not there): a
+    /// cheap estimate of its text's size in the page, to plan pages before rendering them.
+    pub fn document_size(&self, id: &str) -> u64 {
+        self.documents.as_ref().and_then(|d| d.by_id.get(id)).map_or(0, |e| e.2)
+    }
+
+    /// Number of rows of `matches.csv` for the copy `copy`.
+    pub fn segment_count(&self, copy: &str) -> u32 {
+        self.matches.as_ref().and_then(|m| m.by_copy.get(copy)).map_or(0, |e| e.1)
+    }
+
+    /// Path of a report file, for messages.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+}
+
+fn optional<T>(path: &Path, index: impl FnOnce(&Path) -> Result<T>) -> Result<Option<T>> {
+    if path.exists() {
+        index(path).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+fn parse_member(path: &Path, rec: &csv::StringRecord, cols: &ClusterColumns) -> Result<(u64, Member)> {
+    let (cols, containment_col) = cols;
+    let get = |i: usize| rec.get(cols[i]).unwrap_or("").to_string();
+    let id: u64 = number(path, rec, cols[0], "cluster_id")?;
+    let role = get(2);
+    let rel = get(3);
+    let (relation, similarity) = match role.as_str() {
+        "original" => (None, None),
+        "copy" => {
+            let r = relation_named(&rel).with_context(|| {
+                format!(
+                    "{}: relation must be one of exact, wrapped, excerpt, edited, spun, got {rel:?}",
+                    at(path, line_of(rec))
+                )
+            })?;
+            let s: f64 = number(path, rec, cols[4], "similarity")?;
+            if !(0.0..=1.0).contains(&s) {
+                bail!("{}: similarity must be between 0 and 1, got {s}", at(path, line_of(rec)));
+            }
+            (Some(r), Some(s))
+        }
+        _ => bail!("{}: role must be original or copy, got {role:?}", at(path, line_of(rec))),
+    };
+    let containment = match containment_col {
+        Some(c) if relation.is_some() => Some(number(path, rec, *c, "containment")?),
+        _ => None,
+    };
+    let member = Member {
+        doc_id: get(1),
+        relation,
+        similarity,
+        containment,
+        source: get(5),
+        url: get(6),
+        date: get(7),
+        title: get(8),
+    };
+    Ok((id, member))
+}
+
+/// Positions of the columns of `clusters.csv`, and of the optional `containment`.
+type ClusterColumns = ([usize; 9], Option<usize>);
+type ClustersFile = (PathBuf, csv::Reader<File>, ClusterColumns);
+
+/// One pass over `clusters.csv`: checks every row, and returns an index of clusters (largest
+/// first) and the figures of the overview.
+fn index_clusters(path: &Path) -> Result<(ClustersFile, Vec<ClusterEntry>, ClusterStats)> {
+    let (mut rd, header) = open_csv(path)?;
+    let cols = (columns(path, &header, CLUSTER_COLUMNS)?, header.iter().position(|h| h == "containment"));
+    let mut stats = ClusterStats { similarity: vec![[0; 5]; HISTOGRAM_BINS], ..Default::default() };
+    let mut entries: Vec<ClusterEntry> = Vec::new();
+    let mut originals = 0u32;
+    let mut seen: HashMap<u64, u64> = HashMap::new();
+    let mut rec = csv::StringRecord::new();
+    loop {
+        let pos = rd.position().clone();
+        if !rd.read_record(&mut rec).with_context(|| format!("reading {}", path.display()))? {
+            break;
+        }
+        let line = line_of(&rec);
+        let (id, m) = parse_member(path, &rec, &cols)?;
+        if entries.last().is_none_or(|e| e.id != id) {
+            if let Some(e) = entries.last() {
+                check_cluster(path, e, originals)?;
+            }
+            if let Some(first) = seen.insert(id, line) {
+                bail!(
+                    "{}: cluster {id} already started on line {first}; a cluster's rows must be together",
+                    at(path, line)
+                );
+            }
+            entries.push(ClusterEntry { id, size: 0, relations: [0; 5], pos });
+            originals = 0;
+        }
+        let e = entries.last_mut().expect("pushed above");
+        e.size += 1;
+        stats.documents += 1;
+        match m.relation {
+            None => originals += 1,
+            Some(r) => {
+                let k = relation_index(r);
+                e.relations[k] += 1;
+                stats.copies[k] += 1;
+                *stats.sources.entry(m.source).or_insert(0) += 1;
+                let s = m.similarity.unwrap_or(0.0);
+                let bin = ((s * HISTOGRAM_BINS as f64) as usize).min(HISTOGRAM_BINS - 1);
+                stats.similarity[bin][k] += 1;
+            }
+        }
+    }
+    if let Some(e) = entries.last() {
+        check_cluster(path, e, originals)?;
+    }
+    entries.sort_by(|x, y| y.size.cmp(&x.size).then(x.id.cmp(&y.id)));
+    Ok(((path.to_path_buf(), rd, cols), entries, stats))
+}
+
+fn check_cluster(path: &Path, e: &ClusterEntry, originals: u32) -> Result<()> {
+    if originals != 1 {
+        bail!(
+            "{}: cluster {} (from line {}) has {originals} rows with role original; it needs exactly one",
+            path.display(),
+            e.id,
+            e.pos.line()
+        );
+    }
+    Ok(())
+}
+
+fn parse_segment(path: &Path, rec: &csv::StringRecord, cols: &[usize; 8]) -> Result<(String, String, Segment)> {
+    let line = line_of(rec);
+    let get = |i: usize| rec.get(cols[i]).unwrap_or("").to_string();
+    let n = |i: usize| number::<usize>(path, rec, cols[i], MATCH_COLUMNS[i]);
+    let seg = Segment {
+        passage: number(path, rec, cols[2], "passage")?,
+        a: n(3)?..n(4)?,
+        b: n(5)?..n(6)?,
+        words: number(path, rec, cols[7], "words")?,
+        line,
+    };
+    if seg.a.start > seg.a.end || seg.b.start > seg.b.end {
+        bail!("{}: a segment must start before it ends ({:?}, {:?})", at(path, line), seg.a, seg.b);
+    }
+    if seg.passage == 0 {
+        bail!("{}: passage numbers start at 1", at(path, line));
+    }
+    Ok((get(0), get(1), seg))
+}
+
+/// One pass over `matches.csv`: checks every row and indexes the rows of each copy.
+fn index_matches(path: &Path) -> Result<MatchIndex> {
+    let (mut rd, header) = open_csv(path)?;
+    let cols = columns(path, &header, MATCH_COLUMNS)?;
+    let mut by_copy: HashMap<Box<str>, (csv::Position, u32)> = HashMap::new();
+    let mut current: Option<(String, String)> = None;
+    let mut rec = csv::StringRecord::new();
+    loop {
+        let pos = rd.position().clone();
+        if !rd.read_record(&mut rec).with_context(|| format!("reading {}", path.display()))? {
+            break;
+        }
+        let (a, b, seg) = parse_segment(path, &rec, &cols)?;
+        if current.as_ref().is_some_and(|(ca, cb)| *ca == a && *cb == b) {
+            if let Some(e) = by_copy.get_mut(b.as_str()) {
+                e.1 += 1;
+            }
+            continue;
+        }
+        if let Some((first, _)) = by_copy.get(b.as_str()) {
+            bail!(
+                "{}: the rows of copy {b:?} started on line {}; rows must be sorted by doc_a, doc_b, a_start",
+                at(path, seg.line),
+                first.line()
+            );
+        }
+        by_copy.insert(b.clone().into_boxed_str(), (pos, 1));
+        current = Some((a, b));
+    }
+    Ok(MatchIndex { path: path.to_path_buf(), reader: rd, cols, by_copy })
+}
+
+/// One pass over `documents.jsonl`: the offset of each document's line.
+fn index_documents(path: &Path) -> Result<DocIndex> {
+    #[derive(Deserialize)]
+    struct IdOnly {
+        id: String,
+    }
+    let f = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut rd = BufReader::with_capacity(1 << 16, f);
+    let mut by_id: HashMap<Box<str>, (u64, u64, u64)> = HashMap::new();
+    let mut buf = Vec::new();
+    let (mut offset, mut line) = (0u64, 0u64);
+    loop {
+        buf.clear();
+        let n = rd.read_until(b'\n', &mut buf).with_context(|| format!("reading {}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        line += 1;
+        if !buf.iter().all(u8::is_ascii_whitespace) {
+            let d: IdOnly = serde_json::from_slice(&buf).with_context(|| at(path, line))?;
+            if let Some((_, first, _)) = by_id.insert(d.id.clone().into_boxed_str(), (offset, line, n as u64)) {
+                bail!("{}: document {:?} is already on line {first}", at(path, line), d.id);
+            }
+        }
+        offset += n as u64;
+    }
+    rd.rewind().with_context(|| format!("reading {}", path.display()))?;
+    Ok(DocIndex { path: path.to_path_buf(), reader: rd, by_id, line: Vec::new() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        for (name, content) in files {
+            fs::write(d.path().join(name), content).unwrap();
+        }
+        d
+    }
+
+    const HEADER: &str = "cluster_id,doc_id,role,relation,similarity,source,url,date,title\n";
+
+    #[test]
+    fn reads_clusters_largest_first_with_their_figures() {
+        let clusters = format!(
+            "{HEADER}1,a,original,,,wire,,,A\n1,b,copy,spun,0.1200,blog,,,B\n\
+             2,c,original,,,wire,,,C\n2,d,copy,exact,1.0000,blog,,,D\n2,e,copy,wrapped,0.5,site,,,E\n"
+        );
+        let d = dir_with(&[("clusters.csv", &clusters)]);
+        let mut r = ReportDir::open(d.path(), None).unwrap();
+        assert!(!r.has_evidence());
+        assert_eq!(r.clusters.iter().map(|c| (c.id, c.size)).collect::<Vec<_>>(), [(2, 3), (1, 2)]);
+        assert_eq!(r.stats.copies, [1, 1, 0, 0, 1]);
+        assert_eq!(r.stats.sources["blog"], 2);
+        assert_eq!(r.stats.similarity[2][4], 1, "0.12 is in the third bin");
+        assert_eq!(r.stats.similarity[HISTOGRAM_BINS - 1][0], 1, "1.0 is in the last bin");
+        let e = r.clusters[1].clone();
+        let c = r.cluster(&e).unwrap();
+        assert_eq!(c.original.doc_id, "a");
+        assert_eq!(c.copies[0].relation, Some(Relation::Spun));
+        assert_eq!(c.copies[0].similarity, Some(0.12));
+    }
+
+    #[test]
+    fn bad_rows_name_the_file_and_line() {
+        let cases = [
+            (format!("{HEADER}1,a,original,,,,,,\n1,b,copy,stolen,0.5,,,,\n"), "clusters.csv:3", "relation"),
+            (format!("{HEADER}1,a,original,,,,,,\n1,b,copy,spun,lots,,,,\n"), "clusters.csv:3", "similarity"),
+            (format!("{HEADER}x,a,original,,,,,,\n"), "clusters.csv:2", "cluster_id"),
+            (format!("{HEADER}1,a,boss,,,,,,\n"), "clusters.csv:2", "role"),
+            (format!("{HEADER}1,a,original,,,,,,\n1,b,original,,,,,,\n"), "clusters.csv", "exactly one"),
+            (
+                format!("{HEADER}1,a,original,,,,,,\n2,b,original,,,,,,\n1,c,copy,spun,0.2,,,,\n"),
+                "clusters.csv:4",
+                "together",
+            ),
+            (format!("{HEADER}1,a,original\n"), "clusters.csv", "fields"),
+        ];
+        for (content, place, what) in cases {
+            let d = dir_with(&[("clusters.csv", &content)]);
+            let e = format!("{:#}", ReportDir::open(d.path(), None).err().expect(&content));
+            assert!(e.contains(place) && e.contains(what), "{e}");
+        }
+        let d = dir_with(&[("clusters.csv", "id,doc\n")]);
+        let e = format!("{:#}", ReportDir::open(d.path(), None).err().unwrap());
+        assert!(e.contains("cluster_id"), "{e}");
+    }
+
+    const MHEADER: &str = "doc_a,doc_b,passage,a_start,a_end,b_start,b_end,words\n";
+
+    #[test]
+    fn reads_matches_and_documents_by_seeking() {
+        let clusters = format!("{HEADER}1,a,original,,,,,,\n1,b,copy,spun,0.2,,,,\n1,c,copy,exact,1,,,,\n");
+        let matches = format!("{MHEADER}a,b,1,0,5,0,5,1\na,b,1,10,15,12,17,1\na,c,1,0,20,0,20,4\n");
+        let docs =
+            "{\"id\":\"b\",\"text\":\"hello there world\"}\n\n{\"id\":\"a\",\"title\":\"T\",\"text\":\"héllo\"}\n";
+        let d = dir_with(&[("clusters.csv", &clusters), ("matches.csv", &matches), ("documents.jsonl", docs)]);
+        let mut r = ReportDir::open(d.path(), None).unwrap();
+        assert!(r.has_evidence());
+        let segs = r.segments("a", "b").unwrap();
+        assert_eq!(segs.len(), 2);
+        assert_eq!((segs[1].a.clone(), segs[1].b.clone(), segs[1].line), (10..15, 12..17, 3));
+        assert_eq!(r.segments("a", "c").unwrap().len(), 1);
+        assert!(r.segments("a", "zz").unwrap().is_empty());
+        let e = format!("{:#}", r.segments("x", "b").unwrap_err());
+        assert!(e.contains("matches.csv:2") && e.contains("original"), "{e}");
+        assert_eq!(r.document("a").unwrap().unwrap().text, "héllo");
+        assert_eq!(r.document("b").unwrap().unwrap().text, "hello there world");
+        assert!(r.document("nope").unwrap().is_none());
+    }
+
+    #[test]
+    fn bad_matches_and_documents_name_the_file_and_line() {
+        let clusters = format!("{HEADER}1,a,original,,,,,,\n1,b,copy,spun,0.2,,,,\n");
+        let cases = [
+            (format!("{MHEADER}a,b,1,0,5,0,5,1\na,b,1,9,5,0,5,1\n"), "", "matches.csv:3"),
+            (format!("{MHEADER}a,b,1,0,x,0,5,1\n"), "", "matches.csv:2"),
+            (format!("{MHEADER}a,b,0,0,5,0,5,1\n"), "", "matches.csv:2"),
+            (format!("{MHEADER}a,b,1,0,5,0,5,1\na,c,1,0,5,0,5,1\na,b,2,9,10,9,10,1\n"), "", "matches.csv:4"),
+            (MHEADER.to_string(), "{\"id\":\"a\",\"text\":\"x\"}\n{\"id\": 3}\n", "documents.jsonl:2"),
+            (
+                MHEADER.to_string(),
+                "{\"id\":\"a\",\"text\":\"x\"}\n{\"id\":\"a\",\"text\":\"y\"}\n",
+                "documents.jsonl:2",
+            ),
+        ];
+        for (matches, docs, place) in cases {
+            let d = dir_with(&[("clusters.csv", &clusters), ("matches.csv", &matches), ("documents.jsonl", docs)]);
+            let e = format!("{:#}", ReportDir::open(d.path(), None).err().expect(place));
+            assert!(e.contains(place), "{e}");
+        }
+    }
+}
