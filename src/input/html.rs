@@ -207,9 +207,7 @@ pub fn limit_nesting(html: &str, max: usize) -> std::borrow::Cow<'_, str> {
         }
         if RAW_TEXT.contains(&lower.as_str()) {
             // Skip to the matching end tag without reading tags inside.
-            let close = format!("</{lower}");
-            let lower_rest = html[end..].to_ascii_lowercase();
-            i = lower_rest.find(&close).map_or(bytes.len(), |e| end + e);
+            i = find_end_tag(bytes, end, lower.as_bytes()).unwrap_or(bytes.len());
             continue;
         }
         if VOID.contains(&lower.as_str()) || bytes[..end].ends_with(b"/>") {
@@ -238,6 +236,20 @@ pub fn limit_nesting(html: &str, max: usize) -> std::borrow::Cow<'_, str> {
     }
     out.push_str(&html[at..]);
     std::borrow::Cow::Owned(out)
+}
+
+/// Where `</name` (any case) starts in `bytes` from `from` on.
+fn find_end_tag(bytes: &[u8], from: usize, name: &[u8]) -> Option<usize> {
+    let mut at = from;
+    while let Some(i) = memchr::memmem::find(&bytes[at..], b"</") {
+        let tag = at + i;
+        let candidate = &bytes[tag + 2..];
+        if candidate.len() >= name.len() && candidate[..name.len()].eq_ignore_ascii_case(name) {
+            return Some(tag);
+        }
+        at = tag + 2;
+    }
+    None
 }
 
 /// The end of a tag whose name ends at `from`: just past its `>`, skipping quoted values.
@@ -425,6 +437,8 @@ mod tests {
         assert!(matches!(limit_nesting(page, 5), std::borrow::Cow::Borrowed(_)));
         assert!(matches!(limit_nesting(page, 4), std::borrow::Cow::Owned(_)));
         assert_eq!(limit_nesting("<a title='>'><b>t", 1), "<a title='>'>t");
+        let script = "<div><SCRIPT>if (a <div> b) {}</Script><div>x</div></div>";
+        assert_eq!(limit_nesting(script, 2), script);
     }
 
     #[test]

@@ -585,7 +585,8 @@ impl<'r> Window<'r> {
         }
         while self.buf.len() < n && !self.eof {
             let old = self.buf.len();
-            self.buf.resize(old + (n - old).max(READ_BYTES), 0);
+            // Grow by what arrives, not by what a (possibly lying) Content-Length asks for.
+            self.buf.resize(old + READ_BYTES, 0);
             match self.inner.read(&mut self.buf[old..]) {
                 Ok(0) => {
                     self.buf.truncate(old);
@@ -729,6 +730,25 @@ mod tests {
         let (docs, msgs) = run(&data, 1 << 20);
         assert_eq!(docs.len(), 1);
         assert_eq!(msgs.count(Reason::MalformedWarc), 1);
+        assert!(msgs.examples()[0].contains("runs past the end"), "{:?}", msgs.examples());
+    }
+
+    #[test]
+    fn a_lying_length_does_not_allocate_it() {
+        let mut data = wet("https://a.test/1", "One.");
+        let lie = String::from_utf8(wet("https://a.test/2", "Two.")).unwrap();
+        data.extend(lie.replace("Content-Length: 4", "Content-Length: 4000000000000").into_bytes());
+        data.extend(wet("https://a.test/3", "Three."));
+        // No limit: the buffer grows only to the end of the file, and the next record is found.
+        let (docs, msgs) = run(&data, usize::MAX);
+        let ids: Vec<&str> = docs.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["https://a.test/1", "https://a.test/3"]);
+        assert_eq!(msgs.count(Reason::MalformedWarc), 1, "{:?}", msgs.examples());
+        // Past the limit the block is read through unkept: the records it swallowed are lost,
+        // and the message says the length ran past the end of the file.
+        let (docs, msgs) = run(&data, 1 << 20);
+        assert_eq!(docs.len(), 1);
+        assert_eq!(msgs.count(Reason::MalformedWarc), 1, "{:?}", msgs.examples());
         assert!(msgs.examples()[0].contains("runs past the end"), "{:?}", msgs.examples());
     }
 
