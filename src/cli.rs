@@ -26,12 +26,44 @@ pub enum Command {
         3 with --strict when some input records were skipped or had problems (the report is \
         still written).")]
     Scan(ScanArgs),
+    /// Print every input record as reprint reads it, one JSON object a line.
+    #[command(long_about = "Print every input record as reprint reads it, one JSON object a line.\n\n\
+        Reads every PATH like scan does (every format, HTML main-text extraction included) and \
+        writes one JSON object per record on stdout, in input order, with the fields id, url, \
+        title, date, source and text as the scanner sees them before normalisation. Repeated ids \
+        are renamed id#2, id#3... as in a scan. Problems are printed on stderr and counted.\n\n\
+        Exit status: 0 on success (also when the reader of stdout goes away early), 1 on a fatal \
+        error, 2 on a usage error, 3 with --strict when some input records were skipped or had \
+        problems.")]
+    Extract(ExtractArgs),
     /// Rebuild report.html from the files of a report folder.
     #[command(long_about = "Rebuild report.html from the files of a report folder.\n\n\
         Reads clusters.csv, matches.csv, documents.jsonl and summary.json in DIR (as written by \
         'reprint scan') and writes report.html, with further pages in report-files/. The page \
         needs no network and runs no script. Reads one cluster and two texts at a time.")]
     Report(ReportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExtractArgs {
+    /// Files or folders to read; '-' reads JSON lines from stdin.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Worker threads for parsing and HTML extraction (0: one per core).
+    #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+
+    /// Exit with status 3 if any input record was skipped or had a problem.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// No summary line on stderr (problems are still printed).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Args, Debug)]

@@ -17,6 +17,7 @@ pub mod corpus;
 pub mod date;
 pub mod document;
 pub mod evidence;
+pub mod extract;
 pub mod input;
 pub mod lsh;
 pub mod messages;
@@ -36,6 +37,7 @@ use std::path::Path;
 use anyhow::Result;
 
 pub use document::Document;
+pub use extract::{ExtractConfig, ExtractStats};
 pub use messages::{Location, Messages, Reason};
 pub use report::Summary;
 pub use scan::{ScanConfig, ScanResult};
@@ -66,4 +68,9 @@ pub fn run_scan_with(cfg: &ScanConfig, out: &Path, msgs: &Messages, html: bool) 
     }
     report::write_atomic(out, "summary.json", |w| summary.write_json(w))?;
     Ok(summary)
+}
+
+/// Does what `reprint extract` does: every record of `cfg.inputs` as one JSON line on `out`.
+pub fn run_extract(cfg: &ExtractConfig, out: &mut dyn std::io::Write, msgs: &Messages) -> Result<ExtractStats> {
+    extract::extract(cfg, out, msgs)
 }

@@ -4,9 +4,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use reprint::cli::{Cli, Command};
+use reprint::cli::{Cli, Command, ExtractArgs};
 use reprint::config::scan_config;
-use reprint::Messages;
+use reprint::{ExtractConfig, Messages};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -30,10 +30,7 @@ fn main() -> ExitCode {
                         eprint!("{}", summary.human_styled(reprint::config::use_colour()));
                     }
                     if args.strict && msgs.has_problems() {
-                        eprintln!(
-                            "reprint: --strict: {} input problems (see summary.json)",
-                            msgs.counts().values().sum::<u64>()
-                        );
+                        eprintln!("reprint: --strict: {} input problems (see summary.json)", msgs.problems());
                         return ExitCode::from(3);
                     }
                     ExitCode::SUCCESS
@@ -61,5 +58,34 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
+        Command::Extract(args) => extract(&args),
+    }
+}
+
+fn extract(args: &ExtractArgs) -> ExitCode {
+    if let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(args.threads).build_global() {
+        eprintln!("reprint: error: {e}");
+        return ExitCode::from(1);
+    }
+    let cfg = ExtractConfig { inputs: args.paths.clone(), input: args.input.options() };
+    let msgs = Messages::new(args.input.max_messages, false);
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    match reprint::run_extract(&cfg, &mut out, &msgs) {
+        Ok(stats) => {
+            if !args.quiet {
+                let skipped: Vec<String> = msgs.counts().iter().map(|(r, n)| format!("{n} {r}")).collect();
+                let skipped = if skipped.is_empty() { String::new() } else { format!("; {}", skipped.join(", ")) };
+                eprintln!("reprint: {} records extracted{skipped}", stats.written);
+            }
+            if args.strict && msgs.has_problems() {
+                eprintln!("reprint: --strict: {} input problems", msgs.problems());
+                return ExitCode::from(3);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("reprint: error: {e:#}");
+            ExitCode::from(1)
+        }
     }
 }

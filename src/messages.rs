@@ -37,6 +37,12 @@ pub enum Reason {
     UnsupportedFormat,
     /// A malformed WARC record (bad header, wrong Content-Length).
     MalformedWarc,
+    /// An HTML page the extractor failed on (a bug in it, caught and counted per page).
+    ExtractionFailed,
+    /// A WARC response or resource that is not an HTML or text page (an image, a PDF, a
+    /// redirect, an error page). Counted so that the totals add up, but not printed and not a
+    /// problem under `--strict`: every crawl is full of them.
+    NotAPage,
     /// Kept, but invalid UTF-8 was replaced with U+FFFD.
     InvalidUtf8,
     /// Kept, but the id was already taken; the later record got a `#2`, `#3`... suffix.
@@ -47,6 +53,12 @@ impl Reason {
     /// True when the record is dropped; false for warnings about records that are still scanned.
     pub fn drops_record(self) -> bool {
         !matches!(self, Reason::InvalidUtf8 | Reason::DuplicateId)
+    }
+
+    /// True for what the user should hear about (and `--strict` fails on); false for records
+    /// that are expected to be dropped, such as the images in a crawl.
+    pub fn is_problem(self) -> bool {
+        !matches!(self, Reason::NotAPage)
     }
 
     pub fn name(self) -> &'static str {
@@ -61,6 +73,8 @@ impl Reason {
             Reason::TruncatedStream => "truncated_stream",
             Reason::UnsupportedFormat => "unsupported_format",
             Reason::MalformedWarc => "malformed_warc",
+            Reason::ExtractionFailed => "extraction_failed",
+            Reason::NotAPage => "not_a_page",
             Reason::InvalidUtf8 => "invalid_utf8",
             Reason::DuplicateId => "duplicate_id",
         }
@@ -146,6 +160,11 @@ impl Messages {
 
     /// Records that the record at `loc` was dropped (or, for warnings, kept) for `reason`.
     pub fn skip(&self, reason: Reason, loc: &Location, detail: impl fmt::Display) {
+        if !reason.is_problem() {
+            let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            *inner.counts.entry(reason).or_insert(0) += 1;
+            return;
+        }
         self.errored.store(true, Ordering::Relaxed);
         let line = format!("{loc}: {}: {detail}", if reason.drops_record() { "skipped" } else { "warning" });
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
@@ -175,6 +194,11 @@ impl Messages {
     /// Counts per reason, in a stable order.
     pub fn counts(&self) -> BTreeMap<Reason, u64> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner()).counts.clone()
+    }
+
+    /// Problems recorded (records dropped for a reason that [`Reason::is_problem`], and warnings).
+    pub fn problems(&self) -> u64 {
+        self.counts().iter().filter(|(r, _)| r.is_problem()).map(|(_, n)| n).sum()
     }
 
     pub fn count(&self, reason: Reason) -> u64 {

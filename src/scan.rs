@@ -452,6 +452,7 @@ fn chunk_bytes(c: &Chunk) -> u64 {
     match c {
         Chunk::Documents(d) => d.iter().map(|d| d.text.len() as u64).sum(),
         Chunk::JsonLines { data, .. } => data.len() as u64,
+        Chunk::Pages(p) => p.iter().map(|p| p.len() as u64).sum(),
     }
 }
 

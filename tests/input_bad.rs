@@ -331,7 +331,7 @@ fn every_record_is_accounted_for_in_a_mixed_folder() {
     fs::write(root.join("d.txt"), "\n\n").unwrap();
     fs::write(root.join("e.md"), b"\0\0").unwrap();
     fs::write(root.join("f.txt"), b"ok \xff").unwrap();
-    fs::write(root.join("g.html"), "<p>").unwrap();
+    fs::write(root.join("g.pdf"), "%PDF-1.4").unwrap();
     let (docs, msgs) = read_dir(root);
     assert_eq!(docs.len(), 3 + 1 + 2);
     assert_eq!(

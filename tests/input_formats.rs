@@ -143,7 +143,7 @@ fn directory_walk_is_sorted_recursive_and_counts_unsupported() {
         ("a/10.txt", "ten"),
         ("top.txt", "top"),
         ("x.txt/inside.txt", "a directory named like a file is walked"),
-        ("page.html", "<p>not yet</p>"),
+        ("scan.pdf", "%PDF-1.4"),
         ("notes.docx", "?"),
         (".hidden.txt", "hidden"),
         (".git/config.txt", "hidden too"),
@@ -157,7 +157,7 @@ fn directory_walk_is_sorted_recursive_and_counts_unsupported() {
     assert_eq!(msgs.count(Reason::UnsupportedFormat), 2);
     assert_eq!(msgs.counts().len(), 1, "{:?}", msgs.counts());
     let examples = msgs.examples().join("\n");
-    assert!(examples.contains("page.html"), "{examples}");
+    assert!(examples.contains("scan.pdf"), "{examples}");
     assert!(!examples.contains("hidden"), "{examples}");
 }
 
@@ -233,7 +233,7 @@ fn large_jsonl_is_cut_into_ordered_chunks_with_line_numbers() {
                 assert_eq!(data.last(), Some(&b'\n'));
                 next_line += data.iter().filter(|&&b| b == b'\n').count() as u64;
             }
-            Chunk::Documents(_) => panic!("JSON lines come as JsonLines chunks"),
+            Chunk::Documents(_) | Chunk::Pages(_) => panic!("JSON lines come as JsonLines chunks"),
         }
         chunks += 1;
         chunk.parse(&opts, &msgs, &mut docs);
@@ -276,35 +276,39 @@ fn send_returning_false_stops_the_read() {
 }
 
 #[test]
-fn text_documents_are_batched_in_order_with_jsonl_between() {
+fn text_documents_are_batched_in_order_with_jsonl_and_pages_between() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("1.txt"), "one").unwrap();
     fs::write(dir.path().join("2.jsonl"), "{\"id\":\"two\",\"text\":\"2\"}\n").unwrap();
     fs::write(dir.path().join("3.txt"), "three").unwrap();
     fs::write(dir.path().join("4.txt"), "four").unwrap();
+    fs::write(dir.path().join("5.html"), "<p>five</p>").unwrap();
+    fs::write(dir.path().join("6.htm"), "<p>six</p>").unwrap();
+    fs::write(dir.path().join("7.txt"), "seven").unwrap();
     let msgs = Messages::silent();
     let mut kinds = Vec::new();
     read_paths(&[dir.path().to_path_buf()], &InputOptions::default(), &msgs, &mut |chunk| {
         kinds.push(match chunk {
             Chunk::Documents(d) => format!("docs{}", d.len()),
             Chunk::JsonLines { .. } => "lines".to_string(),
+            Chunk::Pages(p) => format!("pages{}", p.len()),
         });
         true
     })
     .unwrap();
-    assert_eq!(kinds, ["docs1", "lines", "docs2"]);
+    assert_eq!(kinds, ["docs1", "lines", "docs2", "pages2", "docs1"]);
 }
 
 #[test]
 fn explicit_paths_are_checked_before_reading() {
     let dir = tempfile::tempdir().unwrap();
-    let html = dir.path().join("page.html");
-    fs::write(&html, "<p>").unwrap();
+    let pdf = dir.path().join("scan.pdf");
+    fs::write(&pdf, "%PDF-1.4").unwrap();
     let ok = dir.path().join("ok.txt");
     fs::write(&ok, "fine").unwrap();
     let msgs = Messages::silent();
-    let err = read_all(&[ok.clone(), html], &InputOptions::default(), &msgs).unwrap_err().to_string();
-    assert!(err.contains("page.html") && err.contains(".jsonl"), "{err}");
+    let err = read_all(&[ok.clone(), pdf], &InputOptions::default(), &msgs).unwrap_err().to_string();
+    assert!(err.contains("scan.pdf") && err.contains(".jsonl"), "{err}");
     let err = read_all(&[ok, dir.path().join("missing.txt")], &InputOptions::default(), &msgs).unwrap_err().to_string();
     assert!(err.contains("missing.txt"), "{err}");
     assert!(!msgs.has_problems());

@@ -87,11 +87,25 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-/// Reads up to [`SNIFF_BYTES`] (fewer only at the end of the stream).
-pub fn read_prefix(reader: &mut dyn Read) -> io::Result<Vec<u8>> {
+/// Reads up to [`SNIFF_BYTES`] (fewer only at the end of the stream or on an error, which is
+/// returned beside the bytes read before it).
+pub fn read_prefix(reader: &mut dyn Read) -> (Vec<u8>, Option<io::Error>) {
     let mut prefix = Vec::with_capacity(SNIFF_BYTES);
-    Read::take(&mut *reader, SNIFF_BYTES as u64).read_to_end(&mut prefix)?;
-    Ok(prefix)
+    // On error read_to_end keeps the bytes it had read.
+    let err = Read::take(&mut *reader, SNIFF_BYTES as u64).read_to_end(&mut prefix).err();
+    (prefix, err)
+}
+
+/// A reader that fails with the error it holds (once, then reports the end of the stream).
+pub struct Failing(pub Option<io::Error>);
+
+impl Read for Failing {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        match self.0.take() {
+            Some(e) => Err(e),
+            None => Ok(0),
+        }
+    }
 }
 
 /// True when `prefix` looks binary: it holds a NUL byte, which no text format here allows.

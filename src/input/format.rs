@@ -1,8 +1,8 @@
 //! Which reader handles a file, decided from its name alone.
 //!
 //! Extensions are the only signal: sniffing contents would make a directory walk open every file,
-//! and the user already names formats by extension. A new format (HTML, WARC) is one more
-//! [`Format`] variant and one more row in [`EXTENSIONS`].
+//! and the user already names formats by extension. A new format is one more [`Format`] variant
+//! and one more row in [`EXTENSIONS`].
 
 use std::path::Path;
 
@@ -17,6 +17,11 @@ pub enum Format {
     JsonLines,
     /// `.csv`: a header row, then one article per row.
     Csv,
+    /// `.html` / `.htm`: one web page per file, main text extracted.
+    Html,
+    /// `.warc` / `.wet`: web archive records; `response` and `resource` records holding HTML
+    /// get main-text extraction, WET `conversion` records are text already.
+    Warc,
 }
 
 /// How the bytes of a file are wrapped.
@@ -36,6 +41,11 @@ const EXTENSIONS: &[(&str, Format)] = &[
     ("jsonl", Format::JsonLines),
     ("ndjson", Format::JsonLines),
     ("csv", Format::Csv),
+    ("html", Format::Html),
+    ("htm", Format::Html),
+    ("xhtml", Format::Html),
+    ("warc", Format::Warc),
+    ("wet", Format::Warc),
 ];
 
 /// Outer extensions that wrap any format, lower case.
@@ -79,11 +89,15 @@ mod tests {
         assert_eq!(of("a.jsonl.gz"), Some((Format::JsonLines, Compression::Gzip)));
         assert_eq!(of("a.ndjson.zst"), Some((Format::JsonLines, Compression::Zstd)));
         assert_eq!(of("a.b.csv"), Some((Format::Csv, Compression::None)));
+        assert_eq!(of("page.HTM"), Some((Format::Html, Compression::None)));
+        assert_eq!(of("CC-MAIN-1.warc.gz"), Some((Format::Warc, Compression::Gzip)));
+        assert_eq!(of("CC-MAIN-1.warc.wet.gz"), Some((Format::Warc, Compression::Gzip)));
+        assert_eq!(of("crawl.warc.zst"), Some((Format::Warc, Compression::Zstd)));
     }
 
     #[test]
     fn unsupported_names() {
-        assert_eq!(of("a.html"), None);
+        assert_eq!(of("a.pdf"), None);
         assert_eq!(of("a.gz"), None);
         assert_eq!(of("jsonl"), None);
         assert_eq!(of("a.tar.gz"), None);

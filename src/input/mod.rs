@@ -23,10 +23,13 @@ mod csv;
 mod decompress;
 mod emit;
 mod format;
+pub mod html;
 mod json_record;
 mod jsonl;
+mod page;
 mod text;
 mod walk;
+mod warc;
 
 use std::fs;
 use std::io::{Cursor, Read};
@@ -40,6 +43,7 @@ use crate::messages::{Location, Messages, Reason};
 use decompress::Counting;
 use emit::Emitter;
 pub use format::{format_of, supported_extensions, Compression, Format};
+pub use page::Page;
 use walk::Entry;
 
 /// Names of the record fields in JSONL and CSV inputs (`--id-field` etc.).
@@ -91,6 +95,8 @@ pub enum Chunk {
     Documents(Vec<Document>),
     /// A run of complete JSON lines of one file (about 1 MiB), parsed by a worker.
     JsonLines { file: Arc<str>, first_line: u64, data: Vec<u8> },
+    /// HTML pages (files or WARC records), main text extracted by a worker.
+    Pages(Vec<Page>),
 }
 
 impl Chunk {
@@ -101,6 +107,16 @@ impl Chunk {
             Chunk::JsonLines { file, first_line, data } => {
                 jsonl::parse_chunk(&file, first_line, &data, opts, msgs, out)
             }
+            Chunk::Pages(pages) => out.extend(pages.into_iter().filter_map(|p| p.into_document(msgs))),
+        }
+    }
+
+    /// Input bytes the chunk carries (text, JSON lines or raw HTML), for progress.
+    pub fn len_bytes(&self) -> u64 {
+        match self {
+            Chunk::Documents(d) => d.iter().map(|d| d.text.len() as u64).sum(),
+            Chunk::JsonLines { data, .. } => data.len() as u64,
+            Chunk::Pages(p) => p.iter().map(|p| p.len() as u64).sum(),
         }
     }
 }
@@ -191,6 +207,27 @@ pub fn read_all(paths: &[PathBuf], opts: &InputOptions, msgs: &Messages) -> anyh
     Ok(out)
 }
 
+/// Reads one in-memory file of `format` named `name` (for messages and as the id of a
+/// one-article file), every HTML page extracted. For library callers with data in hand, and for
+/// the fuzz targets in `fuzz/`.
+pub fn read_bytes(name: &str, format: Format, data: &[u8], opts: &InputOptions, msgs: &Messages) -> Vec<Document> {
+    let src =
+        FileSource { name: Arc::from(name), id: name.to_string(), format, compression: Compression::None, opts, msgs };
+    let mut chunks = Vec::new();
+    let mut send = |c: Chunk| {
+        chunks.push(c);
+        true
+    };
+    let mut emit = Emitter::new(&mut send);
+    read_stream(&src, Box::new(data), &mut emit, &mut InputStats::default());
+    emit.flush();
+    let mut out = Vec::new();
+    for c in chunks {
+        c.parse(opts, msgs, &mut out);
+    }
+    out
+}
+
 /// Refuses a command-line path that cannot be read at all, before any work is done.
 fn check_root(path: &Path) -> anyhow::Result<()> {
     if path.as_os_str() == "-" {
@@ -207,7 +244,7 @@ fn check_root(path: &Path) -> anyhow::Result<()> {
 }
 
 fn read_file(src: &FileSource, path: &Path, emit: &mut Emitter, stats: &mut InputStats) {
-    let one_article = matches!(src.format, Format::PlainText | Format::Markdown);
+    let one_article = matches!(src.format, Format::PlainText | Format::Markdown | Format::Html);
     if one_article && src.compression == Compression::None {
         match fs::metadata(path) {
             Ok(m) if m.len() > src.opts.max_doc_bytes as u64 => {
@@ -235,24 +272,20 @@ fn read_file(src: &FileSource, path: &Path, emit: &mut Emitter, stats: &mut Inpu
 fn read_stream(src: &FileSource, reader: Box<dyn Read + '_>, emit: &mut Emitter, stats: &mut InputStats) {
     stats.files += 1;
     let mut counted = Counting::new(reader);
-    let prefix = match decompress::read_prefix(&mut counted) {
-        Ok(p) => p,
-        Err(e) => {
-            stats.bytes += counted.count;
-            src.msgs.skip(
-                decompress::classify(&e, src.compression),
-                &Location::byte(&*src.name, counted.count),
-                format_args!("{}: {e}", decompress::describe(src.compression)),
-            );
-            return;
-        }
-    };
-    if decompress::is_binary(&prefix) {
+    // A stream that fails within its first 8 KiB (a small truncated file) still has records
+    // before the damage: the error is replayed after the bytes that were read.
+    let (prefix, early_error) = decompress::read_prefix(&mut counted);
+    // A WARC holds images and other binary payloads; it checks its own framing instead.
+    if src.format != Format::Warc && decompress::is_binary(&prefix) {
         stats.bytes += counted.count;
         src.msgs.skip(Reason::BinaryFile, &Location::file(&*src.name), "NUL bytes in the first 8 KiB; not a text file");
         return;
     }
-    let mut whole = Cursor::new(prefix).chain(&mut counted);
+    let rest: Box<dyn Read + '_> = match early_error {
+        Some(e) => Box::new(decompress::Failing(Some(e))),
+        None => Box::new(&mut counted),
+    };
+    let mut whole = Cursor::new(prefix).chain(rest);
     match src.format {
         Format::PlainText | Format::Markdown => {
             if let Some(doc) = text::read(src, &mut whole) {
@@ -261,6 +294,21 @@ fn read_stream(src: &FileSource, reader: Box<dyn Read + '_>, emit: &mut Emitter,
         }
         Format::JsonLines => jsonl::stream(src, &mut whole, emit),
         Format::Csv => csv::read(src, &mut whole, emit),
+        Format::Html => {
+            if let Some(bytes) = text::read_capped(src, &mut whole) {
+                let page = Page {
+                    loc: Location::file(&*src.name),
+                    id: src.id.clone(),
+                    url: String::new(),
+                    date: String::new(),
+                    charset: None,
+                    bytes,
+                };
+                emit.page(page);
+            }
+        }
+        Format::Warc => warc::read(src, &mut whole, emit),
     }
+    drop(whole);
     stats.bytes += counted.count;
 }

@@ -21,21 +21,7 @@ use crate::messages::{Location, Reason};
 /// Plain files larger than the limit were already refused by size, without reading; compressed
 /// ones are refused once the limit is passed while decompressing.
 pub fn read(src: &FileSource, reader: &mut dyn Read) -> Option<Document> {
-    let max = src.opts.max_doc_bytes;
-    let mut counted = Counting::new(reader);
-    let mut bytes = Vec::new();
-    if let Err(err) = Read::take(&mut counted, (max as u64).saturating_add(1)).read_to_end(&mut bytes) {
-        report_read_error(src, &err, counted.count);
-        return None;
-    }
-    if bytes.len() > max {
-        src.msgs.skip(
-            Reason::TooLarge,
-            &Location::file(&*src.name),
-            format_args!("uncompressed text is larger than {max} bytes"),
-        );
-        return None;
-    }
+    let bytes = read_capped(src, reader)?;
     let raw = match String::from_utf8(bytes) {
         Ok(s) => s,
         Err(e) => {
@@ -61,6 +47,27 @@ pub fn read(src: &FileSource, reader: &mut dyn Read) -> Option<Document> {
         date: article.date,
         text: article.text,
     })
+}
+
+/// Reads a whole one-document file of at most `max_doc_bytes`; `None` (reported) when it is
+/// larger or cannot be read to the end.
+pub fn read_capped(src: &FileSource, reader: &mut dyn Read) -> Option<Vec<u8>> {
+    let max = src.opts.max_doc_bytes;
+    let mut counted = Counting::new(reader);
+    let mut bytes = Vec::new();
+    if let Err(err) = Read::take(&mut counted, (max as u64).saturating_add(1)).read_to_end(&mut bytes) {
+        report_read_error(src, &err, counted.count);
+        return None;
+    }
+    if bytes.len() > max {
+        src.msgs.skip(
+            Reason::TooLarge,
+            &Location::file(&*src.name),
+            format_args!("uncompressed file is larger than {max} bytes"),
+        );
+        return None;
+    }
+    Some(bytes)
 }
 
 fn report_read_error(src: &FileSource, err: &io::Error, offset: u64) {

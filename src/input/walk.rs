@@ -67,7 +67,7 @@ mod tests {
         let root = dir.path();
         fs::create_dir_all(root.join("b/c")).unwrap();
         fs::create_dir_all(root.join(".git")).unwrap();
-        for f in ["b/c/z.txt", "b/a.md", "a.jsonl.gz", ".hidden.txt", ".git/x.txt", "n.html"] {
+        for f in ["b/c/z.txt", "b/a.md", "a.jsonl.gz", ".hidden.txt", ".git/x.txt", "n.pdf"] {
             fs::write(root.join(f), "x").unwrap();
         }
         let mut seen = Vec::new();
@@ -78,7 +78,7 @@ mod tests {
                 Entry::Unreadable { path, .. } => seen.push(format!("bad {}", path.display())),
             }
         }
-        let html = format!("unsupported {}", root.join("n.html").display());
+        let html = format!("unsupported {}", root.join("n.pdf").display());
         assert_eq!(seen, vec!["a.jsonl.gz", "b/a.md", "b/c/z.txt", html.as_str()]);
     }
 
