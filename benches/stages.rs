@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
-use reprint::cluster::{anchored, components, Link};
+use reprint::cluster::{anchored, components, heaviest, Link};
 use reprint::input::{Chunk, InputOptions};
 use reprint::lsh::{band_keys, band_pairs};
 use reprint::normalize::{Token, Tokenizer};
@@ -304,7 +304,7 @@ fn stages(c: &mut Criterion) {
         let nodes: Vec<u32> = edges.iter().flat_map(|e| [e.0, e.1]).collect();
         b.iter(|| {
             let comps = components(&nodes, &edges);
-            comps.iter().map(|comp| anchored(comp, &p.links, &mut |_, _| false).len()).sum::<usize>()
+            comps.iter().map(|comp| anchored(comp, &p.links, &mut heaviest, &mut |_, _| false).len()).sum::<usize>()
         })
     });
 

@@ -2,9 +2,9 @@
 //!
 //! Union-find over verified pairs gives connected components, but a component can chain two
 //! stories through one document that borrowed a few paragraphs from each. So each component is
-//! split around anchors: the member with the greatest total link weight becomes the anchor, the
-//! cluster is the anchor plus every member that verifies against it directly, and the rest is
-//! split again into components and processed the same way. Every member of a cluster is thus a
+//! split around anchors: the scan makes the group's original the anchor (see
+//! [`crate::origin::pick_original`]), the cluster is the anchor plus every member that verifies
+//! against it directly, and the rest is split again into components and processed the same way. Every member of a cluster is thus a
 //! verified copy of (or the original behind) its anchor, never only of a neighbour's neighbour.
 
 /// Union-find with path halving and union by size.
@@ -79,31 +79,43 @@ pub struct Link {
     pub weight: f64,
 }
 
+/// The member with the greatest total link weight (lowest id on ties): the anchor when nothing
+/// better is known.
+pub fn heaviest(members: &[u32], links: &[Link]) -> u32 {
+    let mut weight = vec![0.0f64; members.len()];
+    for l in links {
+        for x in [l.a, l.b] {
+            if let Ok(i) = members.binary_search(&x) {
+                weight[i] += l.weight;
+            }
+        }
+    }
+    let mut best = 0;
+    for i in 1..members.len() {
+        if weight[i] > weight[best] + 1e-12 {
+            best = i;
+        }
+    }
+    members[best]
+}
+
 /// Splits one component into anchored clusters. `links` are the verified links among its members;
+/// `anchor_of(members, links)` names the anchor of a group (the scan names its original);
 /// `verify(a, b)` decides pairs that have no link yet (they were never candidates). Returns
 /// clusters of two or more members, each with its anchor first.
-pub fn anchored(component: &[u32], links: &[Link], verify: &mut dyn FnMut(u32, u32) -> bool) -> Vec<Vec<u32>> {
+pub fn anchored(
+    component: &[u32],
+    links: &[Link],
+    anchor_of: &mut dyn FnMut(&[u32], &[Link]) -> u32,
+    verify: &mut dyn FnMut(u32, u32) -> bool,
+) -> Vec<Vec<u32>> {
     let mut out = Vec::new();
-    let mut work = vec![component.to_vec()];
-    while let Some(members) = work.pop() {
+    let mut work = vec![(component.to_vec(), links.to_vec())];
+    while let Some((members, local)) = work.pop() {
         if members.len() < 2 {
             continue;
         }
-        let inside = |x: u32| members.binary_search(&x).is_ok();
-        let local: Vec<Link> = links.iter().copied().filter(|l| inside(l.a) && inside(l.b)).collect();
-        // The anchor: the member with the greatest total link weight, lowest id on ties.
-        let mut weight = vec![0.0f64; members.len()];
-        for l in &local {
-            weight[members.binary_search(&l.a).unwrap_or(0)] += l.weight;
-            weight[members.binary_search(&l.b).unwrap_or(0)] += l.weight;
-        }
-        let mut best = 0;
-        for i in 1..members.len() {
-            if weight[i] > weight[best] + 1e-12 {
-                best = i;
-            }
-        }
-        let anchor = members[best];
+        let anchor = anchor_of(&members, &local);
         let mut neighbours: Vec<u32> = local
             .iter()
             .filter_map(|l| {
@@ -132,12 +144,24 @@ pub fn anchored(component: &[u32], links: &[Link], verify: &mut dyn FnMut(u32, u
         }
         if cluster.len() > 1 {
             out.push(cluster);
-        } else {
-            // An anchor without links cannot happen for a connected component; keep the rest.
-            rest.retain(|&m| m != anchor);
         }
+        // The rest splits into components again, each taking its own links along (so the work
+        // stays proportional to the links, however many times a component splits).
         let rest_edges: Vec<(u32, u32)> = local.iter().map(|l| (l.a, l.b)).collect();
-        work.extend(components(&rest, &rest_edges));
+        let parts = components(&rest, &rest_edges);
+        let mut part_of: Vec<(u32, usize)> =
+            parts.iter().enumerate().flat_map(|(p, ms)| ms.iter().map(move |&m| (m, p))).collect();
+        part_of.sort_unstable();
+        let find = |x: u32| part_of.binary_search_by_key(&x, |e| e.0).ok().map(|i| part_of[i].1);
+        let mut part_links: Vec<Vec<Link>> = vec![Vec::new(); parts.len()];
+        for l in local {
+            if let (Some(p), Some(q)) = (find(l.a), find(l.b)) {
+                if p == q {
+                    part_links[p].push(l);
+                }
+            }
+        }
+        work.extend(parts.into_iter().zip(part_links));
     }
     out
 }
@@ -175,7 +199,7 @@ mod tests {
         let edges: Vec<(u32, u32)> = links.iter().map(|l| (l.a, l.b)).collect();
         let comps = components(&[0, 1, 2, 3, 5, 6, 7], &edges);
         assert_eq!(comps.len(), 1, "union-find alone chains them");
-        let mut clusters = anchored(&comps[0], &links, &mut |_, _| false);
+        let mut clusters = anchored(&comps[0], &links, &mut heaviest, &mut |_, _| false);
         for c in clusters.iter_mut() {
             c.sort_unstable();
         }
@@ -189,11 +213,24 @@ mod tests {
         let links =
             [Link { a: 0, b: 1, weight: 1.0 }, Link { a: 1, b: 2, weight: 1.0 }, Link { a: 2, b: 3, weight: 0.5 }];
         let mut asked = Vec::new();
-        let clusters = anchored(&[0, 1, 2, 3], &links, &mut |a, b| {
+        let clusters = anchored(&[0, 1, 2, 3], &links, &mut heaviest, &mut |a, b| {
             asked.push((a, b));
             false
         });
         assert_eq!(clusters, vec![vec![1, 0, 2]]);
         assert_eq!(asked, vec![(1, 3)]);
+    }
+
+    #[test]
+    fn the_chosen_anchor_leads_and_unverified_members_split_off() {
+        // 0 is the original; 3 links only to 2, a spun relative, and does not verify against 0.
+        let l = |a, b| Link { a, b, weight: 1.0 };
+        let links = [l(0, 1), l(1, 2), l(0, 2), l(2, 3), l(2, 4), l(3, 4)];
+        let mut first = |m: &[u32], _: &[Link]| m[0];
+        let mut clusters = anchored(&[0, 1, 2, 3, 4], &links, &mut first, &mut |a, b| a == 0 && b != 3 && b != 4);
+        clusters.sort();
+        assert_eq!(clusters, vec![vec![0, 1, 2], vec![3, 4]]);
+        // The heaviest member would have been 2, taking 3 and 4 with it.
+        assert_eq!(heaviest(&[0, 1, 2, 3, 4], &links), 2);
     }
 }

@@ -8,6 +8,7 @@
 //! Memory: per document only its spool address, a fingerprint and its band keys stay in memory;
 //! texts are read back from the spool for candidate pairs and the report.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::mpsc::sync_channel;
@@ -573,48 +574,46 @@ fn build_clusters(
         .par_iter()
         .zip(links_of)
         .map(|(comp, local)| {
-            let mut failed: Option<anyhow::Error> = None;
-            let mut verify = |a: u32, b: u32| match measure(a, b) {
-                Ok(m) => m.is_copy(),
-                Err(e) => {
-                    failed.get_or_insert(e);
-                    false
-                }
+            // What naming needs of each member, read once per component.
+            let info: Vec<Member> = comp
+                .iter()
+                .map(|&i| {
+                    let d = corpus.document(i)?;
+                    Ok(Member {
+                        index: i,
+                        timestamp: corpus.docs[i as usize].timestamp(),
+                        wire: wire.contains(&d.source),
+                    })
+                })
+                .collect::<Result<_>>()?;
+            let failed: RefCell<Option<anyhow::Error>> = RefCell::new(None);
+            let measure_or_note = |a: u32, b: u32| {
+                measure(a, b).unwrap_or_else(|e| {
+                    failed.borrow_mut().get_or_insert(e);
+                    Measures::default()
+                })
             };
-            let groups = anchored(comp, &local, &mut verify);
-            if let Some(e) = failed {
+            // Each group's anchor is its original, so every member is checked against it.
+            let mut original_of = |members: &[u32], _: &[Link]| {
+                let of: Vec<Member> = members
+                    .iter()
+                    .map(|m| {
+                        comp.binary_search(m)
+                            .map_or(Member { index: *m, timestamp: None, wire: false }, |k| info[k].clone())
+                    })
+                    .collect();
+                members[pick_original(&of, &mut |x, y| measure_or_note(members[x], members[y]))]
+            };
+            let mut verify = |a: u32, b: u32| measure_or_note(a, b).is_copy();
+            let groups = anchored(comp, &local, &mut original_of, &mut verify);
+            if let Some(e) = failed.into_inner() {
                 return Err(e);
             }
             let mut out = Vec::new();
-            for mut members in groups {
-                members.sort_unstable();
-                let info: Vec<Member> = members
-                    .iter()
-                    .map(|&i| {
-                        let d = corpus.document(i)?;
-                        Ok(Member {
-                            index: i,
-                            timestamp: corpus.docs[i as usize].timestamp(),
-                            wire: wire.contains(&d.source),
-                        })
-                    })
-                    .collect::<Result<_>>()?;
-                let mut err = None;
-                let o = pick_original(&info, &mut |x, y| {
-                    measure(members[x], members[y]).unwrap_or_else(|e| {
-                        err.get_or_insert(e);
-                        Measures::default()
-                    })
-                });
-                if let Some(e) = err {
-                    return Err(e);
-                }
-                let original = members[o];
+            for members in groups {
+                let original = members[0];
                 let mut copies = Vec::new();
-                for &m in &members {
-                    if m == original {
-                        continue;
-                    }
+                for &m in &members[1..] {
                     let ms = measure(original, m)?;
                     copies.push(Copy { doc: m, relation: relation(&ms), measures: MeasuresOut::from(&ms) });
                 }
