@@ -53,10 +53,17 @@ pub fn run_scan_with(cfg: &ScanConfig, out: &Path, msgs: &Messages, html: bool) 
     report::prepare_dir(out)?;
     let mut result = scan::scan(cfg, msgs)?;
     let t = std::time::Instant::now();
-    report::write_atomic(out, "clusters.csv", |w| report::csv::write_clusters(&result, w))?;
-    report::write_atomic(out, "pairs.csv", |w| report::csv::write_pairs(&result, w))?;
-    report::write_atomic(out, "matches.csv", |w| report::csv::write_matches(&result, w))?;
-    report::write_atomic(out, "documents.jsonl", |w| report::csv::write_documents(&result, w))?;
+    // The evidence is computed in parallel; the other files are written meanwhile.
+    let (evidence, files) = rayon::join(
+        || report::write_atomic(out, "matches.csv", |w| report::csv::write_matches(&result, w)),
+        || -> Result<()> {
+            report::write_atomic(out, "clusters.csv", |w| report::csv::write_clusters(&result, w))?;
+            report::write_atomic(out, "pairs.csv", |w| report::csv::write_pairs(&result, w))?;
+            report::write_atomic(out, "documents.jsonl", |w| report::csv::write_documents(&result, w))
+        },
+    );
+    evidence?;
+    files?;
     result.timings.report = t.elapsed().as_secs_f64();
     let mut summary = Summary::new(cfg, &result, msgs)?;
     if html {
