@@ -101,6 +101,21 @@ impl ScanConfig {
 /// one in twenty; unrelated texts stay under 0.08 for 99 pairs in 100).
 pub const SKELETON_SHINGLE: usize = 5;
 pub const SKELETON_THRESHOLD: f64 = 0.2;
+/// What a document needs to take part in the skeleton view: this many function-word 5-grams, and
+/// function words making up this share of its words. English prose is 40 to 50 % function words
+/// (spun or not); a text in another language matches only a few of them by accident ("in", "so",
+/// "was"), and its few, repetitive skeleton shingles collide by chance: 516 mostly German web
+/// pages gave 1,838 skeleton candidates, none a copy. Such texts are still found by the other
+/// views.
+pub const MIN_SKELETON_SHINGLES: usize = 10;
+pub const MIN_FUNCTION_WORD_PERCENT: usize = 20;
+
+/// Whether a document with these tokens and this many skeleton shingles takes part in the
+/// skeleton view (see [`MIN_SKELETON_SHINGLES`]).
+pub fn has_skeleton(tokens: &[Token], skeleton_shingles: usize) -> bool {
+    skeleton_shingles >= MIN_SKELETON_SHINGLES
+        && tokens.iter().filter(|t| t.stopword).count() * 100 >= MIN_FUNCTION_WORD_PERCENT * tokens.len()
+}
 /// Words per anchor shingle.
 pub const ANCHOR_SHINGLE: usize = 5;
 /// Shared anchors that make two documents a candidate pair in the containment view.
@@ -254,9 +269,11 @@ impl<'a> Worker<'a> {
                     self.anchors(&mut out);
                     anchored = true;
                 }
-                if !minhash(&self.shingles, &mut self.sig) {
-                    // No shingle in this view (a text without function words): values that
-                    // match nothing, so the blocks keep their length.
+                let too_few = view.kind == View::Skeleton && !has_skeleton(&self.tokens, self.shingles.len());
+                if too_few || !minhash(&self.shingles, &mut self.sig) {
+                    // No shingle in this view (a text without function words), or too few for
+                    // MinHash to mean anything: values that match nothing, so the blocks keep
+                    // their length.
                     let salt = xxh3_64(doc.id.as_bytes()) ^ 0xdead_beef ^ view.kind as u64;
                     for (i, v) in self.sig.iter_mut().enumerate() {
                         *v = mix(salt.wrapping_add(i as u64));
@@ -652,4 +669,32 @@ fn build_clusters(
     }
     pairs.sort_by_key(|p| (p.a.min(p.b), p.a.max(p.b)));
     Ok((clusters, pairs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn skeleton_of(text: &str) -> bool {
+        let mut tokens = Vec::new();
+        Tokenizer::new().tokenize(text, &mut tokens);
+        let (mut scratch, mut out) = (Vec::new(), Vec::new());
+        shingles(&tokens, View::Skeleton, SKELETON_SHINGLE, &mut scratch, &mut out);
+        has_skeleton(&tokens, out.len())
+    }
+
+    #[test]
+    fn only_english_prose_of_some_length_takes_part_in_the_skeleton_view() {
+        assert!(skeleton_of(crate::verify::tests::STORY));
+        // German has "in", "so", "an", "was" by accident, and enough words for shingles.
+        let german = "Der Stadtrat hat am Dienstag nach langer Debatte in der Halle einen neuen Haushalt \
+            beschlossen, so wie es die Verwaltung wollte. Die Grundsteuer steigt um drei Prozent, was \
+            viele Bürger ärgert, dafür bleibt das Hallenbad an der Nordseite in Betrieb. Die Opposition \
+            kritisierte in der Sitzung, dass die Bürger die Kosten tragen müssen, und so kündigte sie \
+            an, in der nächsten Woche eine Klage einzureichen, was die Mehrheit in Rage brachte. In \
+            der Stadt wird nun über nichts anderes geredet, so scheint es, an jeder Ecke und in jedem \
+            Café, was den Bürgermeister freut, denn so ist die Politik in aller Munde.";
+        assert!(!skeleton_of(german));
+        assert!(!skeleton_of("The fire was out by morning."), "too short to mean anything");
+    }
 }
