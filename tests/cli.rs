@@ -154,3 +154,24 @@ fn views_choose_how_candidates_are_found() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("nonsense"));
 }
+
+#[test]
+fn a_new_scan_clears_what_a_killed_one_left_behind() {
+    let out = tempfile::tempdir().unwrap();
+    // What a scan killed while writing leaves: temporaries of report files, and no summary.
+    let stale = [".clusters.csv.a1B2c3.tmp", ".report.html.x9Y8z7.tmp"];
+    for name in stale {
+        fs::write(out.path().join(name), "half written").unwrap();
+    }
+    fs::create_dir(out.path().join("report-files")).unwrap();
+    fs::write(out.path().join("report-files/.clusters-0002.html.q1W2e3.tmp"), "half").unwrap();
+    // Files that are not the report's are left alone.
+    fs::write(out.path().join(".notes.tmp"), "mine").unwrap();
+    scan(&[&sample_corpus()], out.path(), &["--quiet"]);
+    for name in stale {
+        assert!(!out.path().join(name).exists(), "{name} left behind");
+    }
+    assert!(!out.path().join("report-files/.clusters-0002.html.q1W2e3.tmp").exists());
+    assert!(out.path().join(".notes.tmp").exists());
+    assert!(out.path().join("summary.json").exists());
+}

@@ -53,5 +53,23 @@ pub fn prepare_dir(dir: &Path) -> Result<()> {
     }
     // An HTML report from an earlier scan would no longer match the CSVs.
     html::remove_pages(dir)?;
+    remove_stale_temporaries(dir)?;
+    remove_stale_temporaries(&dir.join(html::page::PAGES_DIR))?;
+    Ok(())
+}
+
+/// Removes the temporary files a killed scan left behind (`write_atomic` names them
+/// `.NAME.XXXXXX.tmp`; a kill skips their clean-up). Only names the report writes are touched.
+fn remove_stale_temporaries(dir: &Path) -> Result<()> {
+    let Ok(list) = fs::read_dir(dir) else { return Ok(()) };
+    for entry in list {
+        let path = entry.with_context(|| format!("listing {}", dir.display()))?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let ours = FILES.iter().chain([&html::page::REPORT]).any(|f| name.starts_with(&format!(".{f}.")))
+            || name.starts_with(".clusters-");
+        if ours && name.ends_with(".tmp") && path.is_file() {
+            fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+        }
+    }
     Ok(())
 }
