@@ -116,6 +116,7 @@ pub fn has_skeleton(tokens: &[Token], skeleton_shingles: usize) -> bool {
     skeleton_shingles >= MIN_SKELETON_SHINGLES
         && tokens.iter().filter(|t| t.stopword).count() * 100 >= MIN_FUNCTION_WORD_PERCENT * tokens.len()
 }
+
 /// Words per anchor shingle.
 pub const ANCHOR_SHINGLE: usize = 5;
 /// Shared anchors that make two documents a candidate pair in the containment view.
