@@ -47,6 +47,10 @@ const INSIDE: f64 = 0.9;
 /// one is an excerpt of it.
 const WRAP_SHARE: f64 = 0.6;
 
+/// Words outside the original's block that make a copy wrapped whatever its length (a site's
+/// header and footer are a fixed size, a small share of a long article).
+const WRAP_WORDS: u32 = 40;
+
 /// The relation of copy `b` to original `a`, from their measures (`a` first).
 ///
 /// The shape of the word coverage decides (thresholds from the development corpus, where each
@@ -64,7 +68,9 @@ pub fn relation(m: &Measures) -> Relation {
     if scattered || cb.share() < 0.5 {
         return Relation::Spun;
     }
-    if ca.share() >= 0.97 && cb.density() >= 0.97 && cb.outside() as f64 >= 0.05 * m.tokens_b as f64 {
+    // Around the block: a share of a short page, or a fixed-size frame around a long article.
+    let framed = cb.outside() as f64 >= 0.05 * m.tokens_b as f64 || cb.outside() >= WRAP_WORDS;
+    if ca.share() >= 0.97 && cb.density() >= 0.97 && framed {
         return Relation::Wrapped;
     }
     let length_ratio = m.tokens_b as f64 / m.tokens_a.max(1) as f64;
@@ -210,6 +216,16 @@ mod tests {
         assert_eq!(relation(&Measures::of(&o, &wrapped)), Relation::Wrapped);
         assert_eq!(relation(&Measures::of(&o, &excerpt)), Relation::Excerpt);
         assert_eq!(relation(&Measures::of(&o, &edited)), Relation::Edited);
+        // A long article in a fixed-size frame is wrapped, though the frame is a small share.
+        let long = [STORY; 20].join("\n\n");
+        let frame = "Site news. Home. World. Sport. Business. Culture. Sign in. Subscribe to our daily \
+            newsletter for the best of the web. Posted five hours ago by the news desk.";
+        let footer = "Copyright all rights reserved. Related articles. Share this story on every network. \
+            Back to top of the page. Contact the editors.";
+        let framed = format!("{frame}\n\n{long}\n\n{footer}");
+        let m = Measures::of(&Profile::new(&long), &Profile::new(&framed));
+        assert!((m.cover_b.outside() as f64) < 0.05 * m.tokens_b as f64, "the frame is a small share");
+        assert_eq!(relation(&m), Relation::Wrapped);
     }
 
     #[test]
