@@ -66,13 +66,13 @@ pub struct Boilerplate {
 impl Boilerplate {
     /// Finds the sources with boilerplate from `(anchor, doc)` entries sorted by anchor, the
     /// source key and text fingerprint of every document, then learns each such source's frame
-    /// from a sample of its pages (`profile` reads one back): the word 5-grams found in at least
-    /// half of the sampled pages (and at least [`MIN_PAGES`]).
+    /// from a sample of its pages (`w5` reads one back and gives its set of word 5-grams, sorted):
+    /// the word 5-grams found in at least half of the sampled pages (and at least [`MIN_PAGES`]).
     pub fn find(
         anchors: &[(u32, u32)],
         sources: &[u64],
         fingerprint: impl Fn(u32) -> u64 + Sync,
-        profile: impl Fn(u32) -> Result<Profile> + Sync,
+        w5: impl Fn(u32) -> Result<Vec<u64>> + Sync,
     ) -> Result<Boilerplate> {
         // Pages of each source that carry an anchor shared by MIN_PAGES pages of that source.
         let mut framed: Vec<(u64, u32)> = Vec::new();
@@ -101,7 +101,7 @@ impl Boilerplate {
                         continue;
                     }
                     seen.push(f);
-                    all.extend(profile(d)?.w5);
+                    all.extend(w5(d)?);
                     if seen.len() == SAMPLE_PAGES {
                         break;
                     }
@@ -208,7 +208,8 @@ mod tests {
         entries.sort_unstable();
         let sources = vec![7; pages.len()];
         let fingerprints: Vec<u64> = pages.iter().map(|p| p.fingerprint).collect();
-        Boilerplate::find(&entries, &sources, |d| fingerprints[d as usize], |d| Ok(pages[d as usize].clone())).unwrap()
+        Boilerplate::find(&entries, &sources, |d| fingerprints[d as usize], |d| Ok(pages[d as usize].w5.clone()))
+            .unwrap()
     }
 
     const STORIES: [&str; 4] = [

@@ -421,8 +421,12 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
         shared >= MIN_SHARED_ANCHORS && shared as f64 >= 0.25 * expected(ia).min(expected(ib))
     };
     let (pairs, buckets) = shared_anchor_pairs(&mut anchor_entries, cfg.max_bucket, enough);
-    let boilerplate =
-        Boilerplate::find(&anchor_entries, &sources, |d| corpus.docs[d as usize].fingerprint, |d| corpus.profile(d))?;
+    let boilerplate = Boilerplate::find(
+        &anchor_entries,
+        &sources,
+        |d| corpus.docs[d as usize].fingerprint,
+        |d| corpus.word_shingles(d),
+    )?;
     drop(anchor_entries);
     if cfg.anchors {
         candidates.push(CandidateStats { view: "anchors".into(), pairs: pairs.len() as u64, buckets });
