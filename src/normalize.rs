@@ -19,14 +19,13 @@
 
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
-use xxhash_rust::xxh3::xxh3_64;
 
 use crate::shingle::mix;
 
 /// A normalised word: its hash, where it came from, and what kind of word it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Token {
-    /// xxh3 of the normalised word's UTF-8 bytes.
+    /// [`word_hash`] of the normalised word's UTF-8 bytes.
     pub hash: u64,
     /// Byte range of the word in the original text.
     pub start: u32,
@@ -113,7 +112,7 @@ impl Tokenizer {
                 };
                 if ends_clean && j - i <= FAST_WORD {
                     let lower = ascii_lower(bytes, i, j);
-                    out.push(word_token(&lower[..j - i], i, j));
+                    out.push(padded_token(&lower, j - i, i));
                     i = j;
                     continue;
                 }
@@ -260,8 +259,53 @@ fn ascii_lower(bytes: &[u8], start: usize, end: usize) -> [u8; FAST_WORD] {
 /// The token of a normalised word.
 #[inline]
 fn word_token(word: &[u8], start: usize, end: usize) -> Token {
-    let hash = xxh3_64(word);
+    let hash = word_hash(word);
     Token { hash, start: start as u32, end: end as u32, stopword: crate::stopwords::is_stopword_hashed(word, hash) }
+}
+
+/// The token of a word the fast path lower-cased into a zero-padded buffer: [`word_token`]
+/// without copying the word, reading the buffer eight bytes at a time.
+#[inline(always)]
+fn padded_token(lower: &[u8; FAST_WORD], len: usize, start: usize) -> Token {
+    let mut hash = WORD_SEED ^ (len as u64).wrapping_mul(WORD_LEN);
+    let mut k = 0;
+    loop {
+        let chunk = u64::from_le_bytes(lower[k..k + 8].try_into().unwrap_or_default());
+        hash = mix(hash ^ chunk);
+        k += 8;
+        if k >= len {
+            break;
+        }
+    }
+    let first = u64::from_le_bytes(lower[..8].try_into().unwrap_or_default());
+    let stopword = crate::stopwords::is_stopword_packed(len, first, hash);
+    Token { hash, start: start as u32, end: (start + len) as u32, stopword }
+}
+
+/// Chosen so that every function word sits within one slot of its home in the stop-word table
+/// (`stopwords::TABLE`, checked when it is built at compile time).
+const WORD_SEED: u64 = 0x2545_f491_4f6c_dd1e;
+const WORD_LEN: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// The hash of a normalised word: its bytes eight at a time (the last eight zero-padded), each
+/// folded in by the MurmurHash3 finaliser, starting from its length. A word is hashed once per
+/// occurrence, hundreds of millions of times in a large crawl, so this is a few multiplications
+/// rather than a general-purpose hash: for a word of up to eight bytes (most words) it is one
+/// finaliser call, a bijection, so two such words of the same length never collide.
+pub const fn word_hash(word: &[u8]) -> u64 {
+    let mut hash = WORD_SEED ^ (word.len() as u64).wrapping_mul(WORD_LEN);
+    let mut k = 0;
+    while k < word.len() {
+        let mut chunk = 0u64;
+        let mut j = 0;
+        while j < 8 && k + j < word.len() {
+            chunk |= (word[k + j] as u64) << (8 * j);
+            j += 1;
+        }
+        hash = mix(hash ^ chunk);
+        k += 8;
+    }
+    hash
 }
 
 /// NFKC, then case folding, keeping only letters, digits and marks.

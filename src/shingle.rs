@@ -81,7 +81,7 @@ fn roll(len: usize, n: usize, seed: u64, at: impl Fn(usize) -> u64, out: &mut Ve
 
 /// The 64-bit finaliser of MurmurHash3: every input bit affects every output bit.
 #[inline]
-pub fn mix(mut h: u64) -> u64 {
+pub const fn mix(mut h: u64) -> u64 {
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^= h >> 33;

@@ -7,9 +7,7 @@
 //! Zhang et al. 2014). The list is ours: short, high-frequency words only, because a word a
 //! spinner might swap ("big", "said") would make the skeleton fragile.
 
-use std::sync::OnceLock;
-
-use xxhash_rust::xxh3::xxh3_64;
+use crate::normalize::word_hash;
 
 /// The longest function word, in bytes.
 const LONGEST: usize = 7;
@@ -18,41 +16,54 @@ const LONGEST: usize = 7;
 /// loop.
 const SLOTS: usize = 1024;
 
-/// [`is_stopword`] for a word whose xxh3 hash is known: two probes of a small table, without
-/// branches, instead of comparing the word with every function word of its length. A slot holds
-/// a function word's hash and its bytes packed into a u64, so a hit is exact.
+/// [`is_stopword`] for a word whose [`word_hash`] is known: two probes of a small table,
+/// without branches, instead of comparing the word with every function word of its length. A
+/// slot holds a function word's hash and its bytes packed into a u64, so a hit is exact.
 #[inline]
 pub fn is_stopword_hashed(word: &[u8], hash: u64) -> bool {
-    if word.len() > LONGEST {
-        return false;
-    }
-    let table = TABLE.get_or_init(build_table);
-    let packed = pack(word);
+    is_stopword_packed(word.len(), pack(word), hash)
+}
+
+/// [`is_stopword_hashed`] for a word given by its length and its first eight bytes packed
+/// little-endian, zero-padded (what the tokeniser's fast path has at hand).
+#[inline(always)]
+pub fn is_stopword_packed(len: usize, packed: u64, hash: u64) -> bool {
     let home = (hash >> 54) as usize;
     let hit = |s: &(u64, u64)| (s.0 == hash) & (s.1 == packed);
-    hit(&table[home]) | hit(&table[home + 1])
+    (len <= LONGEST) & (hit(&TABLE[home]) | hit(&TABLE[home + 1]))
 }
 
-/// A word of at most 8 bytes as a little-endian u64, zero-padded.
+/// A word's first eight bytes as a little-endian u64, zero-padded.
 #[inline(always)]
-fn pack(word: &[u8]) -> u64 {
-    let mut b = [0u8; 8];
-    b[..word.len().min(8)].copy_from_slice(&word[..word.len().min(8)]);
-    u64::from_le_bytes(b)
+const fn pack(word: &[u8]) -> u64 {
+    let mut packed = 0u64;
+    let mut j = 0;
+    while j < 8 && j < word.len() {
+        packed |= (word[j] as u64) << (8 * j);
+        j += 1;
+    }
+    packed
 }
 
-/// (hash, packed word) per slot, one spare slot at the end; (0, 0) is empty.
-static TABLE: OnceLock<Box<[(u64, u64); SLOTS + 1]>> = OnceLock::new();
+/// (hash, packed word) per slot, one spare slot at the end; (0, 0) is empty. Built at compile
+/// time.
+static TABLE: [(u64, u64); SLOTS + 1] = build_table();
 
-fn build_table() -> Box<[(u64, u64); SLOTS + 1]> {
-    let mut table = Box::new([(0u64, 0u64); SLOTS + 1]);
-    for w in WORDS {
-        let h = xxh3_64(w.as_bytes());
-        let mut slot = (h >> 54) as usize;
-        while table[slot] != (0, 0) {
+const fn build_table() -> [(u64, u64); SLOTS + 1] {
+    let mut table = [(0u64, 0u64); SLOTS + 1];
+    let mut w = 0;
+    while w < WORDS.len() {
+        let word = WORDS[w].as_bytes();
+        let h = word_hash(word);
+        let home = (h >> 54) as usize;
+        let mut slot = home;
+        while table[slot].0 != 0 || table[slot].1 != 0 {
             slot += 1;
         }
-        table[slot] = (h, pack(w.as_bytes()));
+        // A look-up probes two slots only.
+        assert!(slot <= home + 1, "a function word is two slots from home: change the word hash's seed");
+        table[slot] = (h, pack(word));
+        w += 1;
     }
     table
 }
@@ -90,16 +101,16 @@ mod tests {
     #[test]
     fn the_hash_table_agrees_with_the_list() {
         assert!(WORDS.iter().all(|w| w.len() <= LONGEST));
-        let table = TABLE.get_or_init(build_table);
+        let table = &TABLE;
         for w in WORDS {
-            let home = (xxh3_64(w.as_bytes()) >> 54) as usize;
+            let home = (word_hash(w.as_bytes()) >> 54) as usize;
             assert!(
                 table[home].1 == pack(w.as_bytes()) || table[home + 1].1 == pack(w.as_bytes()),
                 "{w} is two slots away"
             );
         }
         for w in WORDS.iter().copied().chain(["fire", "said", "The", "", "thee", "abouts", "wh"]) {
-            assert_eq!(is_stopword_hashed(w.as_bytes(), xxh3_64(w.as_bytes())), is_stopword(w.as_bytes()), "{w}");
+            assert_eq!(is_stopword_hashed(w.as_bytes(), word_hash(w.as_bytes())), is_stopword(w.as_bytes()), "{w}");
         }
     }
 }
