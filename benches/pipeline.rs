@@ -100,7 +100,8 @@ fn hot_path(c: &mut Criterion) {
         let mut sig = vec![0u64; 128];
         b.iter(|| {
             docs.clear();
-            Chunk::JsonLines { file: "bench".into(), first_line: 1, data: data.clone() }.parse(&opts, &msgs, &mut docs);
+            Chunk::JsonLines { file: "bench".into(), first_line: 1, data: data.clone(), source: None }
+                .parse(&opts, &msgs, &mut docs);
             keys.clear();
             for d in &docs {
                 tokens.clear();

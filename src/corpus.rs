@@ -1,6 +1,7 @@
 //! The scanned corpus as later stages see it: a table of spooled documents, read back on demand.
 
 use anyhow::{Context, Result};
+use rayon::prelude::*;
 
 use crate::normalize::Tokenizer;
 use crate::shingle::{shingle_set, View};
@@ -56,6 +57,38 @@ impl Corpus {
             doc.id = self.renamed[k].1.clone();
         }
         Ok(doc)
+    }
+
+    /// Copies the records of `docs` (sorted) that are read back from input files into the
+    /// spool's own file. Verification and the report read a candidate document several times;
+    /// decoding a spool record is much cheaper than parsing its JSON line again, and the few
+    /// candidates are far less to write than the whole corpus.
+    pub fn materialise(&mut self, docs: &[u32]) -> Result<()> {
+        let lines: Vec<u32> = docs.iter().copied().filter(|&d| self.docs[d as usize].spool.file != 0).collect();
+        let spool = &self.spool;
+        let entries = &self.docs;
+        let moved: Vec<Result<Vec<(u32, SpoolRef)>>> = lines
+            .par_chunks(256)
+            .map(|chunk| {
+                let (mut buf, mut lens, mut one) = (Vec::new(), Vec::with_capacity(chunk.len()), Vec::new());
+                for &d in chunk {
+                    let doc = spool
+                        .read(entries[d as usize].spool)
+                        .with_context(|| format!("reading document {d} back from its input file"))?;
+                    Spool::encode(&doc, &mut one);
+                    buf.extend_from_slice(&one);
+                    lens.push(one.len() as u32);
+                }
+                let refs = spool.append(&buf, &lens).context("writing to the spool")?;
+                Ok(chunk.iter().copied().zip(refs).collect())
+            })
+            .collect();
+        for chunk in moved {
+            for (d, r) in chunk? {
+                self.docs[d as usize].spool = r;
+            }
+        }
+        Ok(())
     }
 
     pub fn profile(&self, i: u32) -> Result<Profile> {

@@ -23,7 +23,7 @@ use crate::boilerplate::{source_key, Boilerplate};
 use crate::cluster::{anchored, components, Link};
 use crate::corpus::{Corpus, DocEntry};
 use crate::date::parse_timestamp;
-use crate::input::{read_paths, Chunk, InputOptions};
+use crate::input::{read_paths, Chunk, InputOptions, LineRef};
 use crate::lsh::{
     anchors, band_keys, band_pairs, candidate_pairs, choose_bands, shared_anchor_pairs, Bands, BucketStats,
 };
@@ -33,7 +33,7 @@ use crate::origin::{pick_original, relation, Member, Relation, WireSources};
 use crate::progress::Progress;
 use crate::shingle::{mix, shingles, View};
 use crate::sketch::{agreement, low_bytes, minhash, CHECK_BYTES, MIN_AGREEMENT};
-use crate::spool::Spool;
+use crate::spool::{Spool, SpoolRef};
 use crate::verify::{Measures, Profile};
 use crate::Document;
 
@@ -215,6 +215,8 @@ struct Worker<'a> {
     shingles: Vec<u64>,
     sig: Vec<u64>,
     docs: Vec<Document>,
+    /// Where each of `docs` lies in its input file, when it is read back from there.
+    lines: Vec<LineRef>,
     buf: Vec<u8>,
 }
 
@@ -230,13 +232,17 @@ impl<'a> Worker<'a> {
             shingles: Vec::new(),
             sig: vec![0; cfg.num_perm],
             docs: Vec::new(),
+            lines: Vec::new(),
             buf: Vec::new(),
         }
     }
 
     fn process(&mut self, chunk: Chunk) -> Result<ChunkOut> {
         self.docs.clear();
-        chunk.parse(&self.cfg.input, self.msgs, &mut self.docs);
+        // Documents of an uncompressed JSON lines file are read back from it; others are spooled.
+        let input = chunk
+            .parse_located(&self.cfg.input, self.msgs, &mut self.docs, &mut self.lines)
+            .map(|(name, file)| self.spool.input(&name, &file));
         let keys_per_doc: usize = self.cfg.views.iter().map(|v| v.bands.bands).sum();
         let mut out = ChunkOut {
             entries: Vec::with_capacity(self.docs.len()),
@@ -251,7 +257,7 @@ impl<'a> Worker<'a> {
         self.buf.clear();
         let mut lens = Vec::with_capacity(self.docs.len());
         let docs = std::mem::take(&mut self.docs);
-        for doc in &docs {
+        for (k, doc) in docs.iter().enumerate() {
             self.tokens.clear();
             self.tokenizer.tokenize(&doc.text, &mut self.tokens);
             if self.tokens.is_empty() {
@@ -293,15 +299,21 @@ impl<'a> Worker<'a> {
                 out.anchor_counts.push(0);
                 out.anchor_levels.push(0);
             }
-            lens.push(Spool::encode_append(doc, &mut self.buf));
-            out.entries.push(DocEntry::new(text_fingerprint(&self.tokens), parse_timestamp(&doc.date)));
+            let mut entry = DocEntry::new(text_fingerprint(&self.tokens), parse_timestamp(&doc.date));
+            match input {
+                Some(input) => entry.spool = SpoolRef::line(input, self.lines[k]),
+                None => lens.push(Spool::encode_append(doc, &mut self.buf)),
+            }
+            out.entries.push(entry);
             out.id_hashes.push(xxh3_64(doc.id.as_bytes()));
             out.sources.push(source_key(doc));
         }
         self.docs = docs;
-        let refs = self.spool.append(&self.buf, &lens).context("writing to the spool")?;
-        for (e, r) in out.entries.iter_mut().zip(refs) {
-            e.spool = r;
+        if input.is_none() {
+            let refs = self.spool.append(&self.buf, &lens).context("writing to the spool")?;
+            for (e, r) in out.entries.iter_mut().zip(refs) {
+                e.spool = r;
+            }
         }
         Ok(out)
     }
@@ -320,7 +332,7 @@ impl<'a> Worker<'a> {
 pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
     let started = Instant::now();
     let mut timings = Timings::default();
-    let spool = Spool::new(cfg.temp_dir.as_deref()).context("creating the spool file")?;
+    let spool = Spool::new(cfg.temp_dir.as_deref(), cfg.input.clone()).context("creating the spool file")?;
     let keys_per_doc: usize = cfg.views.iter().map(|v| v.bands.bands).sum();
     let progress = Progress::new(cfg.progress);
 
@@ -439,6 +451,11 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
     all_pairs.par_sort_unstable();
     all_pairs.dedup();
     let candidate_count = all_pairs.len() as u64;
+    let mut members: Vec<u32> = all_pairs.iter().flat_map(|&(a, b)| [a, b]).collect();
+    members.par_sort_unstable();
+    members.dedup();
+    corpus.materialise(&members)?;
+    drop(members);
     timings.candidates = t.elapsed().as_secs_f64();
 
     // Stage 3: verify each candidate pair on the texts.

@@ -1,40 +1,79 @@
 //! The text spool: documents parked on disk between sketching and verification.
 //!
-//! Only signatures stay in memory during the scan; the documents themselves are appended to an
-//! anonymous temporary file and read back, by offset, for the few that candidate pairs and the
-//! report need. The file is deleted by the operating system when the scan ends, however it ends.
+//! Only signatures stay in memory during the scan; the documents are read back, by offset, for
+//! the few that candidate pairs and the report need. A document from an uncompressed JSON lines
+//! file is read back from that file, its line parsed again: nothing is copied, which saves
+//! writing the whole corpus a second time. Every other document (decompressed, extracted from
+//! HTML, from stdin) is appended to an anonymous temporary file, deleted by the operating system
+//! when the scan ends, however it ends.
 //!
-//! Record layout: six length-prefixed (u32, little endian) UTF-8 fields, in the order of
-//! [`Document`]'s fields.
+//! Record layout in the temporary file: six length-prefixed (u32, little endian) UTF-8 fields, in
+//! the order of [`Document`]'s fields.
 
 use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 
+use crate::input::{reparse_line, InputOptions, LineRef};
 use crate::Document;
 
-/// Where a document's record sits in the spool.
+/// Where a document's record sits: in the spool's own file (`file` 0) or, as a JSON line, in
+/// input file `file - 1`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SpoolRef {
     pub offset: u64,
     pub len: u32,
+    pub file: u32,
+}
+
+impl SpoolRef {
+    /// The line at `at` in the input file that [`Spool::input`] numbered `input`.
+    pub fn line(input: u32, at: LineRef) -> SpoolRef {
+        SpoolRef { offset: at.offset, len: at.len, file: input }
+    }
 }
 
 pub struct Spool {
     file: File,
     end: Mutex<u64>,
+    /// Input files that documents are read back from, with their names for messages.
+    inputs: RwLock<Vec<(Arc<str>, Arc<File>)>>,
+    /// How those files' lines were parsed.
+    opts: InputOptions,
 }
 
 impl Spool {
-    /// A spool in `dir` (or the system's temporary directory).
-    pub fn new(dir: Option<&Path>) -> io::Result<Spool> {
+    /// A spool in `dir` (or the system's temporary directory); `opts` parse lines read back from
+    /// input files.
+    pub fn new(dir: Option<&Path>, opts: InputOptions) -> io::Result<Spool> {
         let file = match dir {
             Some(d) => tempfile::tempfile_in(d)?,
             None => tempfile::tempfile()?,
         };
-        Ok(Spool { file, end: Mutex::new(0) })
+        Ok(Spool { file, end: Mutex::new(0), inputs: RwLock::new(Vec::new()), opts })
+    }
+
+    /// Registers input file `file` (named `name`) to read JSON lines back from; returns the
+    /// `file` number of its [`SpoolRef`]s (see [`SpoolRef::line`]). Registering a file twice
+    /// gives the same number.
+    pub fn input(&self, name: &Arc<str>, file: &Arc<File>) -> u32 {
+        let found = {
+            let inputs = self.inputs.read().unwrap_or_else(|e| e.into_inner());
+            inputs.iter().rposition(|(_, f)| Arc::ptr_eq(f, file))
+        };
+        let index = found.unwrap_or_else(|| {
+            let mut inputs = self.inputs.write().unwrap_or_else(|e| e.into_inner());
+            match inputs.iter().rposition(|(_, f)| Arc::ptr_eq(f, file)) {
+                Some(i) => i,
+                None => {
+                    inputs.push((Arc::clone(name), Arc::clone(file)));
+                    inputs.len() - 1
+                }
+            }
+        });
+        index as u32 + 1
     }
 
     /// Serialises `doc` into `buf` (cleared first).
@@ -66,7 +105,7 @@ impl Spool {
         let mut refs = Vec::with_capacity(lens.len());
         let mut offset = start;
         for &len in lens {
-            refs.push(SpoolRef { offset, len });
+            refs.push(SpoolRef { offset, len, file: 0 });
             offset += len as u64;
         }
         Ok(refs)
@@ -78,13 +117,39 @@ impl Spool {
     }
 
     pub fn read(&self, r: SpoolRef) -> io::Result<Document> {
+        if r.file != 0 {
+            return self.read_line(r);
+        }
         let mut buf = vec![0u8; r.len as usize];
         self.file.read_exact_at(&mut buf, r.offset)?;
         decode(&buf).ok_or_else(corrupt)
     }
 
+    /// A document read back from its input file.
+    fn read_line(&self, r: SpoolRef) -> io::Result<Document> {
+        let (name, file) = {
+            let inputs = self.inputs.read().unwrap_or_else(|e| e.into_inner());
+            inputs.get(r.file as usize - 1).cloned().ok_or_else(corrupt)?
+        };
+        let mut buf = vec![0u8; r.len as usize];
+        let changed = |what: &str| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{name}: the file changed during the scan; the line at byte {} {what}", r.offset),
+            )
+        };
+        file.read_exact_at(&mut buf, r.offset).map_err(|e| match e.kind() {
+            io::ErrorKind::UnexpectedEof => changed("is gone"),
+            _ => io::Error::new(e.kind(), format!("{name}: {e}")),
+        })?;
+        reparse_line(&buf, &self.opts).ok_or_else(|| changed("no longer holds a record"))
+    }
+
     /// The text of a record only (what verification needs), without decoding the other fields.
     pub fn read_text(&self, r: SpoolRef) -> io::Result<String> {
+        if r.file != 0 {
+            return Ok(self.read_line(r)?.text);
+        }
         let mut buf = vec![0u8; r.len as usize];
         self.file.read_exact_at(&mut buf, r.offset)?;
         let mut at = 0;
@@ -121,7 +186,7 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let spool = Spool::new(None).unwrap();
+        let spool = Spool::new(None, InputOptions::default()).unwrap();
         let docs = [
             Document { id: "a".into(), text: "héllo".into(), ..Default::default() },
             Document { id: "b".into(), title: "T".into(), date: "2020".into(), text: "x".into(), ..Default::default() },
@@ -142,5 +207,29 @@ mod tests {
         assert_eq!(spool.read(refs[0]).unwrap(), docs[0]);
         assert_eq!(spool.read(refs2[0]).unwrap(), docs[0]);
         assert_eq!(spool.size(), buf.len() as u64 + lens[0] as u64);
+    }
+
+    #[test]
+    fn lines_are_read_back_from_their_file() {
+        use std::io::Write;
+        let mut tmp = tempfile::NamedTempFile::new().unwrap();
+        let first = br#"{"id":"a","text":"first","title":"T"}"#;
+        let second = br#"{"id":"b","text":"caf\u00e9"}"#;
+        tmp.write_all(first).unwrap();
+        tmp.write_all(b"\n").unwrap();
+        tmp.write_all(second).unwrap();
+        let spool = Spool::new(None, InputOptions::default()).unwrap();
+        let name: Arc<str> = Arc::from("in.jsonl");
+        let file = Arc::new(File::open(tmp.path()).unwrap());
+        let input = spool.input(&name, &file);
+        assert_eq!(spool.input(&name, &file), input, "one file, registered once");
+        let a = SpoolRef::line(input, LineRef { offset: 0, len: first.len() as u32 });
+        let b = SpoolRef::line(input, LineRef { offset: first.len() as u64 + 1, len: second.len() as u32 });
+        assert_eq!(spool.read(a).unwrap().title, "T");
+        assert_eq!(spool.read_text(b).unwrap(), "café");
+        // The file changes under the scan: an error that names it, not a wrong document.
+        tmp.as_file().set_len(5).unwrap();
+        let err = spool.read(b).unwrap_err().to_string();
+        assert!(err.contains("in.jsonl") && err.contains("changed"), "{err}");
     }
 }

@@ -175,3 +175,40 @@ fn a_new_scan_clears_what_a_killed_one_left_behind() {
     assert!(out.path().join(".notes.tmp").exists());
     assert!(out.path().join("summary.json").exists());
 }
+
+/// Documents of a plain JSON lines file are read back from the file itself, those of a
+/// compressed one from the spool: both must give the same report, byte for byte, whatever the
+/// lines hold (escapes, non-ASCII text, CRLF endings, a byte-order mark, blank lines, a bad
+/// record in between).
+#[test]
+fn plain_and_compressed_json_lines_give_the_same_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut data = String::from("\u{feff}");
+    for n in 0..6 {
+        let text = format!("{} «café» \"quoted\"\\ \t{}", story(n % 3), "é".repeat(n));
+        let record = serde_json::json!({"id": format!("d{n}"), "text": text, "title": format!("T{n}"), "date": format!("2026-01-0{}", n + 1)});
+        data += &record.to_string();
+        data += if n % 2 == 0 { "\r\n" } else { "\n" };
+        if n == 2 {
+            data += "\n{not json}\n";
+        }
+    }
+    let plain = dir.path().join("in.jsonl");
+    fs::write(&plain, &data).unwrap();
+    let gz = dir.path().join("in.jsonl.gz");
+    let mut enc = flate2::write::GzEncoder::new(fs::File::create(&gz).unwrap(), flate2::Compression::fast());
+    enc.write_all(data.as_bytes()).unwrap();
+    enc.finish().unwrap();
+    let mut reports = Vec::new();
+    for input in [&plain, &gz] {
+        let out = dir.path().join(format!("out-{}", reports.len()));
+        let output = bin().args(["scan", "--quiet", "--no-html", "--out"]).arg(&out).arg(input).output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let files = ["clusters.csv", "pairs.csv", "matches.csv", "documents.jsonl"];
+        reports.push(files.map(|f| fs::read_to_string(out.join(f)).unwrap()));
+    }
+    let (_, rows) = read_csv(&dir.path().join("out-0/clusters.csv"));
+    assert_eq!(rows.len(), 6, "three stories, each with its copy");
+    assert!(reports[0][3].contains("«café»"), "{}", reports[0][3]);
+    assert_eq!(reports[0], reports[1]);
+}

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::decompress::{classify, describe};
 use super::emit::Emitter;
 use super::json_record::parse_line;
-use super::{Chunk, FileSource, InputOptions};
+use super::{Chunk, FileSource, InputOptions, LineRef, LineSource};
 use crate::document::Document;
 use crate::messages::{Location, Messages, Reason};
 
@@ -46,7 +46,7 @@ pub fn stream(src: &FileSource, reader: &mut dyn Read, emit: &mut Emitter) {
                 buf.truncate(old);
                 let at = match skipping {
                     Some(l) => l,
-                    None => line + send_lines(src, &mut buf, tail, line, emit),
+                    None => line + send_lines(src, &mut buf, tail, line, offset, emit),
                 };
                 let reason = classify(&err, src.compression);
                 let what = describe(src.compression);
@@ -65,7 +65,7 @@ pub fn stream(src: &FileSource, reader: &mut dyn Read, emit: &mut Emitter) {
                 Some(l) => too_long(src, l),
                 None => {
                     let len = buf.len();
-                    send_lines(src, &mut buf, len, line, emit);
+                    send_lines(src, &mut buf, len, line, offset, emit);
                 }
             }
             return;
@@ -92,29 +92,32 @@ pub fn stream(src: &FileSource, reader: &mut dyn Read, emit: &mut Emitter) {
         }
         // One byte of slack for a `\r` before the line break; `parse` checks the exact length.
         if buf.len() - tail > max.saturating_add(1) {
-            let sent = send_lines(src, &mut buf, tail, line, emit);
+            let sent = send_lines(src, &mut buf, tail, line, offset, emit);
             skipping = Some(line + sent);
             line += sent;
             buf.clear();
             tail = 0;
         } else if tail >= CHUNK_BYTES {
-            line += send_lines(src, &mut buf, tail, line, emit);
+            line += send_lines(src, &mut buf, tail, line, offset, emit);
             tail = 0;
         }
     }
 }
 
 /// Sends `buf[..end]` (whole lines) as a chunk, keeps the rest in `buf`, and returns the number
-/// of line breaks sent.
-fn send_lines(src: &FileSource, buf: &mut Vec<u8>, end: usize, line: u64, emit: &mut Emitter) -> u64 {
+/// of line breaks sent. `read` is the number of bytes read from the stream so far: `buf` holds
+/// the last of them.
+fn send_lines(src: &FileSource, buf: &mut Vec<u8>, end: usize, line: u64, read: u64, emit: &mut Emitter) -> u64 {
     if end == 0 {
         return 0;
     }
+    let offset = read - buf.len() as u64;
+    let source = src.lines.as_ref().map(|file| LineSource { file: Arc::clone(file), offset });
     let rest = buf[end..].to_vec();
     buf.truncate(end);
     let data = std::mem::replace(buf, rest);
     let breaks = memchr::memchr_iter(b'\n', &data).count() as u64;
-    emit.chunk(Chunk::JsonLines { file: Arc::clone(&src.name), first_line: line, data });
+    emit.chunk(Chunk::JsonLines { file: Arc::clone(&src.name), first_line: line, data, source });
     breaks
 }
 
@@ -134,6 +137,7 @@ pub fn parse_chunk(
     opts: &InputOptions,
     msgs: &Messages,
     out: &mut Vec<Document>,
+    mut at: Option<&mut Vec<LineRef>>,
 ) {
     // A byte-order mark before the first record is not part of the JSON.
     let mut start = if first_line == 1 && data.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
@@ -142,7 +146,13 @@ pub fn parse_chunk(
         let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
         let raw = &data[start..end];
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let before = out.len();
         parse_one(file, line, raw, opts, msgs, out);
+        if let Some(at) = at.as_deref_mut() {
+            if out.len() > before {
+                at.push(LineRef { offset: start as u64, len: raw.len() as u32 });
+            }
+        }
         start = end + 1;
         line += 1;
     }
@@ -182,7 +192,7 @@ mod tests {
     fn run(data: &str) -> (Vec<Document>, Messages) {
         let msgs = Messages::silent();
         let mut out = Vec::new();
-        parse_chunk("f.jsonl", 10, data.as_bytes(), &InputOptions::default(), &msgs, &mut out);
+        parse_chunk("f.jsonl", 10, data.as_bytes(), &InputOptions::default(), &msgs, &mut out, None);
         (out, msgs)
     }
 
@@ -199,11 +209,11 @@ mod tests {
         let msgs = Messages::silent();
         let mut out = Vec::new();
         let data = b"\xEF\xBB\xBF{\"id\":\"a\",\"text\":\"x\"}\n";
-        parse_chunk("f", 1, data, &InputOptions::default(), &msgs, &mut out);
+        parse_chunk("f", 1, data, &InputOptions::default(), &msgs, &mut out, None);
         assert_eq!(out.len(), 1);
         assert!(!msgs.has_problems());
         // Not at the start of the file: the line is malformed.
-        parse_chunk("f", 5, data, &InputOptions::default(), &msgs, &mut out);
+        parse_chunk("f", 5, data, &InputOptions::default(), &msgs, &mut out, None);
         assert_eq!(msgs.count(Reason::MalformedJson), 1);
     }
 
@@ -220,7 +230,7 @@ mod tests {
         let msgs = Messages::silent();
         let mut out = Vec::new();
         let data = b"{\"id\":\"x\",\"text\":\"caf\xe9 au lait\"}\n";
-        parse_chunk("f", 1, data, &InputOptions::default(), &msgs, &mut out);
+        parse_chunk("f", 1, data, &InputOptions::default(), &msgs, &mut out, None);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].text, "caf\u{fffd} au lait");
         assert_eq!(msgs.count(Reason::InvalidUtf8), 1);

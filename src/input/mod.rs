@@ -31,7 +31,7 @@ mod text;
 mod walk;
 mod warc;
 
-use std::fs;
+use std::fs::{self, File};
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -88,13 +88,40 @@ impl Default for InputOptions {
     }
 }
 
+/// An uncompressed JSON lines file, open for reading back, and where a chunk's data starts in
+/// it. A scan reads a document's line again from its file when it needs the text, instead of
+/// copying every text to a spool: in a large crawl most documents are never needed again.
+#[derive(Clone, Debug)]
+pub struct LineSource {
+    pub file: Arc<File>,
+    pub offset: u64,
+}
+
+/// A JSON line's place in its file: byte offset and length (without the line break).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LineRef {
+    pub offset: u64,
+    pub len: u32,
+}
+
+/// Parses one JSON line read back from its file, as the reader parsed it the first time;
+/// `None` when it no longer parses (the file changed).
+pub fn reparse_line(raw: &[u8], opts: &InputOptions) -> Option<Document> {
+    json_record::parse_line(&String::from_utf8_lossy(raw), &opts.fields).ok()
+}
+
+/// Most input files kept open to read lines back from; later files go through the spool, so a
+/// corpus of many small files does not run out of file descriptors.
+pub const MAX_LINE_SOURCES: usize = 256;
+
 /// A unit of parsing work handed from the single reading thread to parallel workers.
 #[derive(Debug)]
 pub enum Chunk {
     /// Documents already parsed by the reader (one-article files, CSV rows).
     Documents(Vec<Document>),
-    /// A run of complete JSON lines of one file (about 1 MiB), parsed by a worker.
-    JsonLines { file: Arc<str>, first_line: u64, data: Vec<u8> },
+    /// A run of complete JSON lines of one file (about 1 MiB), parsed by a worker. `source` is
+    /// set when the lines can be read again from the file itself (see [`LineSource`]).
+    JsonLines { file: Arc<str>, first_line: u64, data: Vec<u8>, source: Option<LineSource> },
     /// HTML pages (files or WARC records), main text extracted by a worker.
     Pages(Vec<Page>),
 }
@@ -104,10 +131,36 @@ impl Chunk {
     pub fn parse(self, opts: &InputOptions, msgs: &Messages, out: &mut Vec<Document>) {
         match self {
             Chunk::Documents(docs) => out.extend(docs),
-            Chunk::JsonLines { file, first_line, data } => {
-                jsonl::parse_chunk(&file, first_line, &data, opts, msgs, out)
+            Chunk::JsonLines { file, first_line, data, .. } => {
+                jsonl::parse_chunk(&file, first_line, &data, opts, msgs, out, None)
             }
             Chunk::Pages(pages) => out.extend(pages.into_iter().filter_map(|p| p.into_document(msgs))),
+        }
+    }
+
+    /// As [`Chunk::parse`]; for JSON lines that can be read again from their file, also returns
+    /// that file (its name and an open handle) and, in `at`, where each document's line lies in
+    /// it (one entry per document appended to `out`).
+    pub fn parse_located(
+        self,
+        opts: &InputOptions,
+        msgs: &Messages,
+        out: &mut Vec<Document>,
+        at: &mut Vec<LineRef>,
+    ) -> Option<(Arc<str>, Arc<File>)> {
+        at.clear();
+        match self {
+            Chunk::JsonLines { file, first_line, data, source: Some(source) } => {
+                jsonl::parse_chunk(&file, first_line, &data, opts, msgs, out, Some(at));
+                for r in at.iter_mut() {
+                    r.offset += source.offset;
+                }
+                Some((file, source.file))
+            }
+            other => {
+                other.parse(opts, msgs, out);
+                None
+            }
         }
     }
 
@@ -140,6 +193,8 @@ struct FileSource<'a> {
     compression: Compression,
     opts: &'a InputOptions,
     msgs: &'a Messages,
+    /// The file again, open for reading lines back (uncompressed JSON lines only).
+    lines: Option<Arc<File>>,
 }
 
 /// Reads every path in order (directories recursively, sorted by name so runs are
@@ -159,6 +214,7 @@ pub fn read_paths(
     }
     let mut emit = Emitter::new(send);
     let mut stats = InputStats::default();
+    let mut line_sources = 0;
     for root in paths {
         if root.as_os_str() == "-" {
             let src = FileSource {
@@ -168,6 +224,7 @@ pub fn read_paths(
                 compression: Compression::None,
                 opts,
                 msgs,
+                lines: None,
             };
             read_stream(&src, Box::new(std::io::stdin().lock()), &mut emit, &mut stats);
             continue;
@@ -178,8 +235,15 @@ pub fn read_paths(
             }
             match entry {
                 Entry::File { path, id, format, compression } => {
-                    let src =
-                        FileSource { name: Arc::from(path.to_string_lossy()), id, format, compression, opts, msgs };
+                    let rereadable = format == Format::JsonLines && compression == Compression::None;
+                    let lines = if rereadable && line_sources < MAX_LINE_SOURCES {
+                        File::open(&path).ok().filter(|f| f.metadata().is_ok_and(|m| m.is_file())).map(Arc::new)
+                    } else {
+                        None
+                    };
+                    line_sources += lines.is_some() as usize;
+                    let name = Arc::from(path.to_string_lossy());
+                    let src = FileSource { name, id, format, compression, opts, msgs, lines };
                     read_file(&src, &path, &mut emit, &mut stats);
                 }
                 Entry::Unsupported(path) => msgs.skip(
@@ -211,8 +275,15 @@ pub fn read_all(paths: &[PathBuf], opts: &InputOptions, msgs: &Messages) -> anyh
 /// one-article file), every HTML page extracted. For library callers with data in hand, and for
 /// the fuzz targets in `fuzz/`.
 pub fn read_bytes(name: &str, format: Format, data: &[u8], opts: &InputOptions, msgs: &Messages) -> Vec<Document> {
-    let src =
-        FileSource { name: Arc::from(name), id: name.to_string(), format, compression: Compression::None, opts, msgs };
+    let src = FileSource {
+        name: Arc::from(name),
+        id: name.to_string(),
+        format,
+        compression: Compression::None,
+        opts,
+        msgs,
+        lines: None,
+    };
     let mut chunks = Vec::new();
     let mut send = |c: Chunk| {
         chunks.push(c);

@@ -656,6 +656,7 @@ mod tests {
             name: Arc::from("t.warc"),
             id: String::new(),
             format: Format::Warc,
+            lines: None,
             compression: super::super::Compression::None,
             opts: &opts,
             msgs: &msgs,
