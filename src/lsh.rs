@@ -272,24 +272,41 @@ pub fn shared_anchor_pairs(
     }
     by_doc.par_sort_unstable();
     let entries = &*entries;
+    let docs = entries.iter().map(|e| e.1 as usize + 1).max().unwrap_or(0);
+    // Each document counts the anchors it shares with every later document in its buckets, in a
+    // counter per document (one array per thread, reset after each document): no sorting of
+    // the up to `max_bucket` times more neighbours than anchors.
     let pairs = by_doc
         .par_chunk_by(|x, y| x.0 == y.0)
-        .flat_map_iter(|mine| {
-            let a = mine[0].0;
-            let mut others: Vec<u32> = Vec::new();
-            for &(_, id) in mine {
-                let (s, n) = buckets[id as usize];
-                others.extend(entries[s as usize..(s + n) as usize].iter().map(|e| e.1).filter(|&b| b > a));
-            }
-            others.sort_unstable();
-            let mut found = Vec::new();
-            for run in others.chunk_by(|x, y| x == y) {
-                if enough(a, run[0], run.len()) {
-                    found.push((a, run[0]));
+        .map_init(
+            || (vec![0u16; docs], Vec::new()),
+            |(count, touched), mine| {
+                let a = mine[0].0;
+                for &(_, id) in mine {
+                    let (s, n) = buckets[id as usize];
+                    for &(_, b) in &entries[s as usize..(s + n) as usize] {
+                        if b > a {
+                            let c = &mut count[b as usize];
+                            if *c == 0 {
+                                touched.push(b);
+                            }
+                            *c = c.saturating_add(1);
+                        }
+                    }
                 }
-            }
-            found
-        })
+                touched.sort_unstable();
+                let mut found = Vec::new();
+                for &b in touched.iter() {
+                    if enough(a, b, count[b as usize] as usize) {
+                        found.push((a, b));
+                    }
+                    count[b as usize] = 0;
+                }
+                touched.clear();
+                found
+            },
+        )
+        .flatten_iter()
         .collect();
     (pairs, stats)
 }
