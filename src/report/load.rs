@@ -5,7 +5,12 @@
 //! file that checks every row (an error names the file and line) and keeps only an index: per
 //! cluster its byte position and size, per copy the position of its rows in `matches.csv`, per
 //! document the position of its line in `documents.jsonl`. Clusters, matches and texts are then
-//! read one at a time by seeking. Memory is a few dozen bytes per document plus its id.
+//! read one at a time by seeking, through a [`Reader`]. Memory is a few dozen bytes per document
+//! plus its id.
+//!
+//! The index ([`ReportDir`]) is read-only once built, and each [`Reader`] has its own file
+//! handles (seeking moves a handle's position), so several threads can read at once, sharing
+//! one index.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
@@ -189,21 +194,21 @@ const CLUSTER_COLUMNS: [&str; 9] =
     ["cluster_id", "doc_id", "role", "relation", "similarity", "source", "url", "date", "title"];
 const MATCH_COLUMNS: [&str; 8] = ["doc_a", "doc_b", "passage", "a_start", "a_end", "b_start", "b_end", "words"];
 
-/// An opened report folder: the indexes, and readers to fetch clusters, matches and texts.
+/// An opened report folder: the indexes. Clusters, matches and texts are read through a
+/// [`Reader`] (see [`ReportDir::reader`]).
 pub struct ReportDir {
     pub dir: PathBuf,
     /// Clusters, largest first (then by id).
     pub clusters: Vec<ClusterEntry>,
     pub stats: ClusterStats,
     pub overview: Option<Overview>,
-    clusters_file: ClustersFile,
+    clusters_file: (PathBuf, ClusterColumns),
     matches: Option<MatchIndex>,
     documents: Option<DocIndex>,
 }
 
 struct MatchIndex {
     path: PathBuf,
-    reader: csv::Reader<File>,
     cols: [usize; 8],
     /// Copy id -> position of its first row and number of rows.
     by_copy: HashMap<Box<str>, (csv::Position, u32)>,
@@ -211,9 +216,18 @@ struct MatchIndex {
 
 struct DocIndex {
     path: PathBuf,
-    reader: BufReader<File>,
     /// Id -> byte offset, line number and length in bytes of its line.
     by_id: HashMap<Box<str>, (u64, u64, u64)>,
+}
+
+/// Open files of a report folder, to read clusters, matches and texts by seeking with the
+/// indexes of a [`ReportDir`]. One per thread: a reader is cheap to open (three files).
+pub struct Reader<'a> {
+    index: &'a ReportDir,
+    clusters: csv::Reader<File>,
+    matches: Option<csv::Reader<File>>,
+    documents: Option<BufReader<File>>,
+    /// A line of `documents.jsonl`, kept to reuse its allocation.
     line: Vec<u8>,
 }
 
@@ -238,9 +252,45 @@ impl ReportDir {
         self.matches.is_some() && self.documents.is_some()
     }
 
+    /// Opens the files of the folder for reading with these indexes.
+    pub fn reader(&self) -> Result<Reader<'_>> {
+        let (clusters, _) = open_csv(&self.clusters_file.0)?;
+        let matches = match &self.matches {
+            Some(m) => Some(open_csv(&m.path)?.0),
+            None => None,
+        };
+        let documents = match &self.documents {
+            Some(d) => {
+                let f = File::open(&d.path).with_context(|| format!("opening {}", d.path.display()))?;
+                Some(BufReader::with_capacity(1 << 16, f))
+            }
+            None => None,
+        };
+        Ok(Reader { index: self, clusters, matches, documents, line: Vec::new() })
+    }
+
+    /// Size in bytes of the document's line in `documents.jsonl` (0 if it is not there): a
+    /// cheap estimate of its text's size in the page, to plan pages before rendering them.
+    pub fn document_size(&self, id: &str) -> u64 {
+        self.documents.as_ref().and_then(|d| d.by_id.get(id)).map_or(0, |e| e.2)
+    }
+
+    /// Number of rows of `matches.csv` for the copy `copy`.
+    pub fn segment_count(&self, copy: &str) -> u32 {
+        self.matches.as_ref().and_then(|m| m.by_copy.get(copy)).map_or(0, |e| e.1)
+    }
+
+    /// Path of a report file, for messages.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+}
+
+impl Reader<'_> {
     /// Reads the rows of one cluster.
     pub fn cluster(&mut self, e: &ClusterEntry) -> Result<Cluster> {
-        let (path, rd, cols) = &mut self.clusters_file;
+        let (path, cols) = &self.index.clusters_file;
+        let rd = &mut self.clusters;
         rd.seek(e.pos.clone()).with_context(|| format!("seeking in {}", path.display()))?;
         let mut rec = csv::StringRecord::new();
         let mut original = None;
@@ -263,13 +313,13 @@ impl ReportDir {
     /// The segments matched between `original` and `copy`, in the original's text order; empty
     /// when there are none or `matches.csv` is missing.
     pub fn segments(&mut self, original: &str, copy: &str) -> Result<Vec<Segment>> {
-        let Some(m) = &mut self.matches else { return Ok(Vec::new()) };
+        let (Some(m), Some(rd)) = (&self.index.matches, &mut self.matches) else { return Ok(Vec::new()) };
         let Some((pos, n)) = m.by_copy.get(copy).cloned() else { return Ok(Vec::new()) };
-        m.reader.seek(pos).with_context(|| format!("seeking in {}", m.path.display()))?;
+        rd.seek(pos).with_context(|| format!("seeking in {}", m.path.display()))?;
         let mut rec = csv::StringRecord::new();
         let mut out = Vec::with_capacity(n as usize);
         for _ in 0..n {
-            if !m.reader.read_record(&mut rec).with_context(|| format!("reading {}", m.path.display()))? {
+            if !rd.read_record(&mut rec).with_context(|| format!("reading {}", m.path.display()))? {
                 bail!("{}: ended early (changed while reading?)", m.path.display());
             }
             let (a, _, seg) = parse_segment(&m.path, &rec, &m.cols)?;
@@ -286,29 +336,13 @@ impl ReportDir {
 
     /// The document as scanned, from `documents.jsonl`; `None` if it is not there.
     pub fn document(&mut self, id: &str) -> Result<Option<Doc>> {
-        let Some(d) = &mut self.documents else { return Ok(None) };
+        let (Some(d), Some(rd)) = (&self.index.documents, &mut self.documents) else { return Ok(None) };
         let Some(&(offset, line, _)) = d.by_id.get(id) else { return Ok(None) };
-        d.reader.seek(SeekFrom::Start(offset)).with_context(|| format!("seeking in {}", d.path.display()))?;
-        d.line.clear();
-        d.reader.read_until(b'\n', &mut d.line).with_context(|| format!("reading {}", d.path.display()))?;
-        let doc: Doc = serde_json::from_slice(&d.line).with_context(|| at(&d.path, line))?;
+        rd.seek(SeekFrom::Start(offset)).with_context(|| format!("seeking in {}", d.path.display()))?;
+        self.line.clear();
+        rd.read_until(b'\n', &mut self.line).with_context(|| format!("reading {}", d.path.display()))?;
+        let doc: Doc = serde_json::from_slice(&self.line).with_context(|| at(&d.path, line))?;
         Ok(Some(doc))
-    }
-
-    /// Size in bytes of the document's line in `documents.jsonl` (0 if it is not there): a
-    /// cheap estimate of its text's size in the page, to plan pages before rendering them.
-    pub fn document_size(&self, id: &str) -> u64 {
-        self.documents.as_ref().and_then(|d| d.by_id.get(id)).map_or(0, |e| e.2)
-    }
-
-    /// Number of rows of `matches.csv` for the copy `copy`.
-    pub fn segment_count(&self, copy: &str) -> u32 {
-        self.matches.as_ref().and_then(|m| m.by_copy.get(copy)).map_or(0, |e| e.1)
-    }
-
-    /// Path of a report file, for messages.
-    pub fn path(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
     }
 }
 
@@ -362,11 +396,10 @@ fn parse_member(path: &Path, rec: &csv::StringRecord, cols: &ClusterColumns) -> 
 
 /// Positions of the columns of `clusters.csv`, and of the optional `containment`.
 type ClusterColumns = ([usize; 9], Option<usize>);
-type ClustersFile = (PathBuf, csv::Reader<File>, ClusterColumns);
 
 /// One pass over `clusters.csv`: checks every row, and returns an index of clusters (largest
 /// first) and the figures of the overview.
-fn index_clusters(path: &Path) -> Result<(ClustersFile, Vec<ClusterEntry>, ClusterStats)> {
+fn index_clusters(path: &Path) -> Result<((PathBuf, ClusterColumns), Vec<ClusterEntry>, ClusterStats)> {
     let (mut rd, header) = open_csv(path)?;
     let cols = (columns(path, &header, CLUSTER_COLUMNS)?, header.iter().position(|h| h == "containment"));
     let mut stats = ClusterStats { similarity: vec![[0; 5]; HISTOGRAM_BINS], ..Default::default() };
@@ -414,7 +447,7 @@ fn index_clusters(path: &Path) -> Result<(ClustersFile, Vec<ClusterEntry>, Clust
         check_cluster(path, e, originals)?;
     }
     entries.sort_by(|x, y| y.size.cmp(&x.size).then(x.id.cmp(&y.id)));
-    Ok(((path.to_path_buf(), rd, cols), entries, stats))
+    Ok(((path.to_path_buf(), cols), entries, stats))
 }
 
 fn check_cluster(path: &Path, e: &ClusterEntry, originals: u32) -> Result<()> {
@@ -478,7 +511,7 @@ fn index_matches(path: &Path) -> Result<MatchIndex> {
         by_copy.insert(b.clone().into_boxed_str(), (pos, 1));
         current = Some((a, b));
     }
-    Ok(MatchIndex { path: path.to_path_buf(), reader: rd, cols, by_copy })
+    Ok(MatchIndex { path: path.to_path_buf(), cols, by_copy })
 }
 
 /// One pass over `documents.jsonl`: the offset of each document's line.
@@ -507,8 +540,7 @@ fn index_documents(path: &Path) -> Result<DocIndex> {
         }
         offset += n as u64;
     }
-    rd.rewind().with_context(|| format!("reading {}", path.display()))?;
-    Ok(DocIndex { path: path.to_path_buf(), reader: rd, by_id, line: Vec::new() })
+    Ok(DocIndex { path: path.to_path_buf(), by_id })
 }
 
 #[cfg(test)]
@@ -533,15 +565,14 @@ mod tests {
              2,c,original,,,wire,,,C\n2,d,copy,exact,1.0000,blog,,,D\n2,e,copy,wrapped,0.5,site,,,E\n"
         );
         let d = dir_with(&[("clusters.csv", &clusters)]);
-        let mut r = ReportDir::open(d.path(), None).unwrap();
+        let r = ReportDir::open(d.path(), None).unwrap();
         assert!(!r.has_evidence());
         assert_eq!(r.clusters.iter().map(|c| (c.id, c.size)).collect::<Vec<_>>(), [(2, 3), (1, 2)]);
         assert_eq!(r.stats.copies, [1, 1, 0, 0, 1]);
         assert_eq!(r.stats.sources["blog"], 2);
         assert_eq!(r.stats.similarity[2][4], 1, "0.12 is in the third bin");
         assert_eq!(r.stats.similarity[HISTOGRAM_BINS - 1][0], 1, "1.0 is in the last bin");
-        let e = r.clusters[1].clone();
-        let c = r.cluster(&e).unwrap();
+        let c = r.reader().unwrap().cluster(&r.clusters[1]).unwrap();
         assert_eq!(c.original.doc_id, "a");
         assert_eq!(c.copies[0].relation, Some(Relation::Spun));
         assert_eq!(c.copies[0].similarity, Some(0.12));
@@ -581,8 +612,9 @@ mod tests {
         let docs =
             "{\"id\":\"b\",\"text\":\"hello there world\"}\n\n{\"id\":\"a\",\"title\":\"T\",\"text\":\"héllo\"}\n";
         let d = dir_with(&[("clusters.csv", &clusters), ("matches.csv", &matches), ("documents.jsonl", docs)]);
-        let mut r = ReportDir::open(d.path(), None).unwrap();
-        assert!(r.has_evidence());
+        let index = ReportDir::open(d.path(), None).unwrap();
+        assert!(index.has_evidence());
+        let mut r = index.reader().unwrap();
         let segs = r.segments("a", "b").unwrap();
         assert_eq!(segs.len(), 2);
         assert_eq!((segs[1].a.clone(), segs[1].b.clone(), segs[1].line), (10..15, 12..17, 3));

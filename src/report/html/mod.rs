@@ -2,16 +2,19 @@
 //!
 //! `report.html` holds the overview (figures and SVG charts), an index of the largest clusters,
 //! the list of pages, and the first page of clusters with their side-by-sides; further clusters go
-//! to `report-files/clusters-0002.html`, `-0003`... Each page is planned before it is rendered:
-//! a comparison's size is estimated from the length of the two documents' lines in
+//! to `report-files/clusters-0002.html`, `-0003`... Every page is planned before any is rendered
+//! (see [`Plan`]): a comparison's size is estimated from the length of the two documents' lines in
 //! `documents.jsonl` and its number of segments, and a page takes clusters until the estimate
 //! reaches [`HtmlOptions::page_bytes`] (a large cluster continues on the next page). So the
 //! links from a cluster's table to its comparisons are known when the table is written, and a
 //! page stays within a few MB however many clusters there are. One text is shown up to
 //! [`TextLimits::max_chars`] characters, with long unmatched stretches collapsed.
 //!
-//! Only one cluster's rows and two texts are in memory at a time (see [`crate::report::load`]);
-//! the page being written is the largest buffer.
+//! Rendering (escaping and highlighting the texts) is most of the work, and pages depend on
+//! nothing but the plan, so they are rendered in parallel, each thread reading the report files
+//! through its own [`Reader`]. A thread writes each page as soon as it is rendered: only one page
+//! per thread is in memory, with one cluster's rows and two texts (see [`crate::report::load`]).
+//! The first page's body waits for `report.html`, which is written last.
 //!
 //! Safety: every string from the input goes through [`escape`]; links are made for `http` and
 //! `https` URLs only; every page carries a Content Security Policy that allows no script and
@@ -25,12 +28,14 @@ pub mod svg;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::fs;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use rayon::prelude::*;
 
 use crate::origin::Relation;
-use crate::report::load::{Cluster, ClusterEntry, Doc, Member, Overview, ReportDir, DOCUMENTS, MATCHES};
+use crate::report::load::{Cluster, Doc, Member, Overview, Reader, ReportDir, Segment, DOCUMENTS, MATCHES};
 use crate::report::write_atomic;
 pub use highlight::TextLimits;
 use highlight::{highlight, Side};
@@ -75,15 +80,41 @@ pub fn write_report(dir: &Path) -> Result<Written> {
 /// As [`write_report`], with `overview` instead of `summary.json` when given (a scan renders
 /// the report before it writes its summary, which goes last).
 pub fn write_report_with(dir: &Path, overview: Option<Overview>, opts: &HtmlOptions) -> Result<Written> {
-    let mut rd = ReportDir::open(dir, overview)?;
+    let rd = ReportDir::open(dir, overview)?;
     remove_pages(dir)?;
-    let entries = std::mem::take(&mut rd.clusters);
-    let mut book = Book::new(dir, opts);
-    for (rank, e) in entries.iter().enumerate() {
-        let c = rd.cluster(e)?;
-        book.cluster(&mut rd, rank, e, &c)?;
+    let plan = Plan::new(&rd, opts)?;
+    let book = Book { rd: &rd, opts, plan: &plan, matches: rd.path(MATCHES) };
+    if plan.pages.len() > 1 {
+        let pages = dir.join(PAGES_DIR);
+        fs::create_dir_all(&pages).with_context(|| format!("creating {}", pages.display()))?;
     }
-    book.finish(&rd, &entries)
+    // Each rayon job has its own reader, since reading seeks its files. It is opened at the job's
+    // first page rather than in `map_init`'s init, which cannot return an error.
+    let rendered = plan
+        .pages
+        .par_iter()
+        .map_init(
+            || None,
+            |reader: &mut Option<Reader>, p| {
+                if reader.is_none() {
+                    *reader = Some(rd.reader()?);
+                }
+                book.page(reader.as_mut().expect("opened above"), p)
+            },
+        )
+        .collect::<Result<Vec<Rendered>>>()?;
+
+    let mut written = Written { clusters: rd.clusters.len(), ..Written::default() };
+    let mut first = String::new();
+    for r in rendered {
+        written.comparisons += r.comparisons;
+        match r.first_page {
+            Some(body) => first = body,
+            None => written.account(r.bytes),
+        }
+    }
+    book.finish(&mut written, &first)?;
+    Ok(written)
 }
 
 /// Removes the pages of an earlier report (`report-files/clusters-*.html`) and `report.html`,
@@ -105,6 +136,14 @@ pub fn remove_pages(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+impl Written {
+    fn account(&mut self, bytes: usize) {
+        self.pages += 1;
+        self.largest_page = self.largest_page.max(bytes as u64);
+        self.total_bytes += bytes as u64;
+    }
+}
+
 /// A row of the index in `report.html`.
 struct IndexRow {
     id: u64,
@@ -114,27 +153,39 @@ struct IndexRow {
     relations: [u32; 5],
 }
 
-/// First and last cluster of a page.
-struct PageInfo {
-    first: u64,
-    last: u64,
-    clusters: usize,
+/// Where every cluster and comparison goes, decided from size estimates alone before anything
+/// is rendered, so that pages can then be rendered independently (and links between them are
+/// known in advance).
+struct Plan {
+    /// Per cluster, in [`ReportDir::clusters`] order.
+    clusters: Vec<Placement>,
+    /// Page 1 (`report.html`) first.
+    pages: Vec<PagePlan>,
+    index: Vec<IndexRow>,
 }
 
-/// The pages being laid out and written, one at a time.
-struct Book<'a> {
-    dir: PathBuf,
-    opts: &'a HtmlOptions,
-    /// Current page (1 is `report.html`).
+/// The page of a cluster's table, and the page of each of its comparisons (empty when there
+/// is no evidence to compare).
+struct Placement {
     page: usize,
-    buf: String,
-    /// Estimated bytes on the current page.
-    planned: usize,
-    clusters_on_page: usize,
-    first_page: Option<String>,
-    pages: Vec<PageInfo>,
-    index: Vec<IndexRow>,
-    written: Written,
+    comparisons: Vec<usize>,
+}
+
+struct PagePlan {
+    /// 1 is `report.html`.
+    number: usize,
+    /// The ids of the first and last cluster on the page.
+    first: u64,
+    last: u64,
+    parts: Vec<Part>,
+}
+
+/// A cluster, or the part of a large cluster, on a page: its table (on the cluster's first page)
+/// or a heading that it continues, then its comparisons `copies`.
+struct Part {
+    /// Index in [`ReportDir::clusters`].
+    rank: usize,
+    copies: Range<usize>,
 }
 
 /// Estimated bytes of a cluster's table, and of one side-by-side.
@@ -142,182 +193,169 @@ fn header_estimate(size: usize) -> usize {
     600 + 450 * size
 }
 
-impl<'a> Book<'a> {
-    fn new(dir: &Path, opts: &'a HtmlOptions) -> Self {
-        Book {
-            dir: dir.to_path_buf(),
-            opts,
-            page: 1,
-            buf: String::new(),
-            planned: 0,
-            clusters_on_page: 0,
-            first_page: None,
-            pages: vec![PageInfo { first: 0, last: 0, clusters: 0 }],
-            index: Vec::new(),
-            written: Written::default(),
-        }
-    }
-
-    fn comparison_estimate(&self, rd: &ReportDir, original: &str, copy: &str) -> usize {
-        let cap = (self.opts.text.max_chars * 2) as u64;
+impl Plan {
+    /// Lays the clusters out on pages: a page takes clusters, largest first, until it holds
+    /// [`HtmlOptions::clusters_per_page`] of them or a cluster's table and first comparison
+    /// would take it past [`HtmlOptions::page_bytes`]; a cluster's further comparisons go on as
+    /// many next pages as they need.
+    fn new(rd: &ReportDir, opts: &HtmlOptions) -> Result<Plan> {
+        let mut reader = rd.reader()?;
+        let evidence = rd.has_evidence();
+        let cap = (opts.text.max_chars * 2) as u64;
         let side = |id: &str| rd.document_size(id).min(cap) as usize;
-        1200 + side(original) + side(copy) + 160 * rd.segment_count(copy) as usize
-    }
-
-    /// Ends the current page and starts the next one.
-    fn turn(&mut self) -> Result<()> {
-        self.flush(true)?;
-        self.page += 1;
-        self.planned = 0;
-        self.clusters_on_page = 0;
-        self.pages.push(PageInfo { first: 0, last: 0, clusters: 0 });
-        Ok(())
-    }
-
-    fn flush(&mut self, next: bool) -> Result<()> {
-        let body = std::mem::take(&mut self.buf);
-        if self.page == 1 {
-            self.first_page = Some(body);
-            return Ok(());
+        let mut plan = Plan { clusters: Vec::with_capacity(rd.clusters.len()), pages: Vec::new(), index: Vec::new() };
+        plan.new_page();
+        // Estimated bytes on the last page.
+        let mut planned = 0;
+        for (rank, e) in rd.clusters.iter().enumerate() {
+            let c = reader.cluster(e)?;
+            let ests: Vec<usize> = if evidence {
+                c.copies
+                    .iter()
+                    .map(|cp| {
+                        1200 + side(&c.original.doc_id) + side(&cp.doc_id) + 160 * rd.segment_count(&cp.doc_id) as usize
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let head = header_estimate(c.size());
+            let first = head + ests.first().copied().unwrap_or(0);
+            let on_page = plan.pages.last().map_or(0, |p| p.parts.len());
+            if planned > 0 && (on_page >= opts.clusters_per_page || planned + first > opts.page_bytes) {
+                plan.new_page();
+                planned = 0;
+            }
+            let start = plan.pages.len();
+            planned += head;
+            let mut part = Part { rank, copies: 0..0 };
+            let mut pages = Vec::with_capacity(ests.len());
+            for (i, &est) in ests.iter().enumerate() {
+                if i > 0 && planned + est > opts.page_bytes {
+                    plan.add(c.id, part);
+                    plan.new_page();
+                    planned = 0;
+                    part = Part { rank, copies: i..i };
+                }
+                planned += est;
+                part.copies.end = i + 1;
+                pages.push(plan.pages.len());
+            }
+            plan.add(c.id, part);
+            plan.clusters.push(Placement { page: start, comparisons: pages });
+            if rank < opts.index_rows {
+                plan.index.push(IndexRow {
+                    id: c.id,
+                    page: start,
+                    original: c.original,
+                    size: e.size,
+                    relations: e.relations,
+                });
+            }
         }
-        let info = &self.pages[self.page - 1];
-        let mut html = page::pager(self.page, next);
-        html.push_str("<main>\n");
-        let _ = writeln!(html, "<h1>Clusters {} to {}</h1>{}", info.first, info.last, page::LEGEND);
-        html.push_str(&body);
-        html.push_str("</main>\n");
-        html.push_str(&page::pager(self.page, next));
-        let doc = page::document(&format!("reprint report: page {}", self.page), &html);
-        self.account(doc.len());
-        let dir = self.dir.join(PAGES_DIR);
-        fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        write_atomic(&dir, &page::page_file(self.page), |w| Ok(w.write_all(doc.as_bytes())?))
+        Ok(plan)
     }
 
-    fn account(&mut self, bytes: usize) {
-        self.written.pages += 1;
-        self.written.largest_page = self.written.largest_page.max(bytes as u64);
-        self.written.total_bytes += bytes as u64;
+    fn new_page(&mut self) {
+        self.pages.push(PagePlan { number: self.pages.len() + 1, first: 0, last: 0, parts: Vec::new() });
     }
 
-    fn note_cluster(&mut self, id: u64) {
-        let p = &mut self.pages[self.page - 1];
-        if p.clusters == 0 {
+    /// Adds a part of cluster `id` to the last page.
+    fn add(&mut self, id: u64, part: Part) {
+        let p = self.pages.last_mut().expect("a plan has a page");
+        if p.parts.is_empty() {
             p.first = id;
         }
         p.last = id;
-        p.clusters += 1;
+        p.parts.push(part);
+    }
+}
+
+/// A page rendered (and, but for the first, written).
+struct Rendered {
+    /// Size of the page's file.
+    bytes: usize,
+    comparisons: usize,
+    /// The body of page 1, which goes into `report.html` once every page is written.
+    first_page: Option<String>,
+}
+
+/// What rendering a page needs; shared by the threads that render pages.
+struct Book<'a> {
+    rd: &'a ReportDir,
+    opts: &'a HtmlOptions,
+    plan: &'a Plan,
+    /// `matches.csv`, for messages.
+    matches: PathBuf,
+}
+
+impl Book<'_> {
+    /// Renders page `p`, and writes it unless it is the first.
+    fn page(&self, reader: &mut Reader, p: &PagePlan) -> Result<Rendered> {
+        let n = p.number;
+        if n == 1 {
+            let mut body = String::new();
+            let comparisons = self.clusters(reader, p, &mut body)?;
+            return Ok(Rendered { bytes: 0, comparisons, first_page: Some(body) });
+        }
+        let next = n < self.plan.pages.len();
+        let mut html = page::pager(n, next);
+        html.push_str("<main>\n");
+        let _ = writeln!(html, "<h1>Clusters {} to {}</h1>{}", p.first, p.last, page::LEGEND);
+        let comparisons = self.clusters(reader, p, &mut html)?;
+        html.push_str("</main>\n");
+        html.push_str(&page::pager(n, next));
+        let doc = page::document(&format!("reprint report: page {n}"), &html);
+        drop(html);
+        write_atomic(&self.rd.dir.join(PAGES_DIR), &page::page_file(n), |w| Ok(w.write_all(doc.as_bytes())?))?;
+        Ok(Rendered { bytes: doc.len(), comparisons, first_page: None })
     }
 
-    /// Lays out and renders one cluster.
-    fn cluster(&mut self, rd: &mut ReportDir, rank: usize, e: &ClusterEntry, c: &Cluster) -> Result<()> {
-        let evidence = rd.has_evidence();
-        let ests: Vec<usize> = if evidence {
-            c.copies.iter().map(|cp| self.comparison_estimate(rd, &c.original.doc_id, &cp.doc_id)).collect()
-        } else {
-            Vec::new()
-        };
-        let head = header_estimate(c.size());
-        let first = head + ests.first().copied().unwrap_or(0);
-        if self.planned > 0
-            && (self.clusters_on_page >= self.opts.clusters_per_page || self.planned + first > self.opts.page_bytes)
-        {
-            self.turn()?;
-        }
-        // Plan the pages of the comparisons, so that the table links to them.
-        let start = self.page;
-        let mut planned = self.planned + head;
-        let mut page = self.page;
-        let mut pages = Vec::with_capacity(ests.len());
-        for (i, &est) in ests.iter().enumerate() {
-            if i > 0 && planned + est > self.opts.page_bytes {
-                page += 1;
-                planned = 0;
-            }
-            planned += est;
-            pages.push(page);
-        }
-
-        if rank < self.opts.index_rows {
-            self.index.push(IndexRow {
-                id: c.id,
-                page: start,
-                original: c.original.clone(),
-                size: c.size(),
-                relations: e.relations,
-            });
-        }
-        self.note_cluster(c.id);
-        self.clusters_on_page += 1;
-        self.planned += head;
-        self.written.clusters += 1;
-        self.cluster_table(c, &pages);
-        if !evidence {
-            self.buf.push_str("</section>\n");
-            return Ok(());
-        }
-
-        let original = rd.document(&c.original.doc_id)?;
-        for (i, cp) in c.copies.iter().enumerate() {
-            if pages[i] != self.page {
-                self.buf.push_str("</section>\n");
-                self.turn()?;
-                self.note_cluster(c.id);
-                self.clusters_on_page += 1;
+    /// Renders the clusters of page `p` into `b`; returns the number of comparisons.
+    fn clusters(&self, reader: &mut Reader, p: &PagePlan, b: &mut String) -> Result<usize> {
+        let mut comparisons = 0;
+        for part in &p.parts {
+            let c = reader.cluster(&self.rd.clusters[part.rank])?;
+            let placement = &self.plan.clusters[part.rank];
+            if placement.page == p.number {
+                cluster_table(b, p.number, &c, &placement.comparisons);
+            } else {
                 let _ = writeln!(
-                    self.buf,
+                    b,
                     "<section class=\"cluster\"><h2>Cluster {} (continued from page {})</h2>\
                      <p>Original: {}. <a href=\"{}\">The cluster's table</a>.</p>",
                     c.id,
-                    self.page - 1,
+                    p.number - 1,
                     escape::text(display_title(&c.original)),
-                    page::href(self.page, start, &format!("c{}", c.id))
+                    page::href(p.number, placement.page, &format!("c{}", c.id))
                 );
             }
-            self.planned += ests[i];
-            let seg = rd.segments(&c.original.doc_id, &cp.doc_id)?;
-            let copy = rd.document(&cp.doc_id)?;
-            let matches = rd.path(MATCHES);
-            self.comparison(c, i, cp, original.as_ref(), copy.as_ref(), &seg, &matches)?;
+            if self.rd.has_evidence() {
+                let original = reader.document(&c.original.doc_id)?;
+                for i in part.copies.clone() {
+                    let cp = &c.copies[i];
+                    let seg = reader.segments(&c.original.doc_id, &cp.doc_id)?;
+                    let copy = reader.document(&cp.doc_id)?;
+                    self.comparison(b, &c, i, cp, original.as_ref(), copy.as_ref(), &seg)?;
+                    comparisons += 1;
+                }
+            }
+            b.push_str("</section>\n");
         }
-        self.buf.push_str("</section>\n");
-        Ok(())
-    }
-
-    /// The cluster's heading and table of members; `pages[i]` is the page of copy `i`'s
-    /// side-by-side (empty: there are none).
-    fn cluster_table(&mut self, c: &Cluster, pages: &[usize]) {
-        let b = &mut self.buf;
-        let _ = write!(
-            b,
-            "<section class=\"cluster\" id=\"c{0}\"><h2>Cluster {0} <span class=\"muted\">· {1} documents · \
-             original: {2}</span></h2>\n<table class=\"members\"><thead><tr><th>role</th><th>relation</th>\
-             <th>similarity</th><th>containment</th><th>source</th><th>date</th><th>title and id</th><th></th></tr></thead><tbody>\n",
-            c.id,
-            c.size(),
-            escape::text(display_title(&c.original))
-        );
-        member_row(b, &c.original, None);
-        for (i, cp) in c.copies.iter().enumerate() {
-            let link = pages.get(i).map(|&p| page::href(self.page, p, &format!("c{}-{}", c.id, i + 1)));
-            member_row(b, cp, link.as_deref());
-        }
-        b.push_str("</tbody></table>\n");
+        Ok(comparisons)
     }
 
     #[allow(clippy::too_many_arguments)]
     fn comparison(
-        &mut self,
+        &self,
+        b: &mut String,
         c: &Cluster,
         i: usize,
         cp: &Member,
         original: Option<&Doc>,
         copy: Option<&Doc>,
-        segments: &[crate::report::load::Segment],
-        matches: &Path,
+        segments: &[Segment],
     ) -> Result<()> {
-        self.written.comparisons += 1;
-        let b = &mut self.buf;
         let _ = writeln!(
             b,
             "<section class=\"pair\" id=\"c{}-{}\"><h3>Copy {} of cluster {}: {} {} · similarity {}</h3>",
@@ -339,8 +377,8 @@ impl<'a> Book<'a> {
             return Ok(());
         };
         let lim = &self.opts.text;
-        let ha = highlight(&o.text, segments, Side::Original, lim, &o.id, matches)?;
-        let hb = highlight(&d.text, segments, Side::Copy, lim, &d.id, matches)?;
+        let ha = highlight(&o.text, segments, Side::Original, lim, &o.id, &self.matches)?;
+        let hb = highlight(&d.text, segments, Side::Copy, lim, &d.id, &self.matches)?;
         let passages: BTreeSet<u32> = segments.iter().map(|s| s.passage).collect();
         let words: u64 = segments.iter().map(|s| s.words as u64).sum();
         let share = ha.copied_chars as f64 / o.text.chars().count().max(1) as f64 * 100.0;
@@ -369,50 +407,51 @@ impl<'a> Book<'a> {
         Ok(())
     }
 
-    /// Writes the last page and `report.html`.
-    fn finish(mut self, rd: &ReportDir, entries: &[ClusterEntry]) -> Result<Written> {
-        self.flush(false)?;
-        let first = self.first_page.take().unwrap_or_default();
+    /// Writes `report.html`, around `first`, the body of the first page.
+    fn finish(&self, written: &mut Written, first: &str) -> Result<()> {
+        let rd = self.rd;
+        let total = rd.clusters.len();
+        let several = self.plan.pages.len() > 1;
         let mut body = String::new();
         body.push_str("<header><h1>reprint report</h1></header>\n");
-        if self.pages.len() > 1 {
+        if several {
             body.push_str(&page::pager(1, true));
         }
         body.push_str("<main>\n");
-        overview(&mut body, rd, entries.len());
-        self.index_html(&mut body, entries.len());
+        overview(&mut body, rd, total);
+        self.index_html(&mut body, total);
         if !rd.has_evidence() {
             let _ = writeln!(
                 body,
                 "<p class=\"muted\">No {MATCHES} or {DOCUMENTS} in this report folder: side-by-sides are left out.</p>"
             );
         }
-        body.push_str(&first);
+        body.push_str(first);
         body.push_str("</main>\n");
-        if self.pages.len() > 1 {
+        if several {
             body.push_str(&page::pager(1, true));
         }
-        let title = format!("reprint report: {} clusters", entries.len());
+        let title = format!("reprint report: {total} clusters");
         let doc = page::document(&title, &body);
-        self.account(doc.len());
-        write_atomic(&self.dir, REPORT, |w| Ok(w.write_all(doc.as_bytes())?))?;
-        Ok(self.written)
+        written.account(doc.len());
+        write_atomic(&rd.dir, REPORT, |w| Ok(w.write_all(doc.as_bytes())?))
     }
 
     fn index_html(&self, b: &mut String, total: usize) {
+        let index = &self.plan.index;
         let _ = write!(
             b,
             "<section class=\"box\" id=\"index\"><h2>Clusters, largest first</h2>\n{}",
-            if total > self.index.len() {
+            if total > index.len() {
                 format!(
                     "<p class=\"muted\">The {} largest of {total} clusters; the others are on the pages listed below.</p>",
-                    self.index.len()
+                    index.len()
                 )
             } else {
                 String::new()
             }
         );
-        if self.index.is_empty() {
+        if index.is_empty() {
             b.push_str("<p>No copies found.</p></section>\n");
             return;
         }
@@ -421,7 +460,7 @@ impl<'a> Book<'a> {
             let _ = write!(b, "<th>{}</th>", r.name());
         }
         b.push_str("<th>page</th></tr></thead><tbody>\n");
-        for row in &self.index {
+        for row in index {
             let _ = write!(
                 b,
                 "<tr><td class=\"n\"><a href=\"{}\">{}</a></td><td>{}<br><code>{}</code></td><td>{}</td><td>{}</td><td class=\"n\">{}</td>",
@@ -439,14 +478,14 @@ impl<'a> Book<'a> {
             let _ = writeln!(b, "<td class=\"n\">{}</td></tr>", row.page);
         }
         b.push_str("</tbody></table>\n");
-        if self.pages.len() > 1 {
+        if self.plan.pages.len() > 1 {
             b.push_str("<h3>Pages</h3><ol class=\"pages\">");
-            for (i, p) in self.pages.iter().enumerate() {
+            for p in &self.plan.pages {
                 let _ = write!(
                     b,
                     "<li><a href=\"{}\">page {}</a>: clusters {} to {}</li>",
-                    page::href(1, i + 1, if i == 0 { "index" } else { "" }),
-                    i + 1,
+                    page::href(1, p.number, if p.number == 1 { "index" } else { "" }),
+                    p.number,
                     p.first,
                     p.last
                 );
@@ -455,6 +494,26 @@ impl<'a> Book<'a> {
         }
         b.push_str("</section>\n");
     }
+}
+
+/// The cluster's heading and table of members, on page `page`; `pages[i]` is the page of copy
+/// `i`'s side-by-side (empty: there are none).
+fn cluster_table(b: &mut String, page: usize, c: &Cluster, pages: &[usize]) {
+    let _ = write!(
+        b,
+        "<section class=\"cluster\" id=\"c{0}\"><h2>Cluster {0} <span class=\"muted\">· {1} documents · \
+         original: {2}</span></h2>\n<table class=\"members\"><thead><tr><th>role</th><th>relation</th>\
+         <th>similarity</th><th>containment</th><th>source</th><th>date</th><th>title and id</th><th></th></tr></thead><tbody>\n",
+        c.id,
+        c.size(),
+        escape::text(display_title(&c.original))
+    );
+    member_row(b, &c.original, None);
+    for (i, cp) in c.copies.iter().enumerate() {
+        let link = pages.get(i).map(|&p| page::href(page, p, &format!("c{}-{}", c.id, i + 1)));
+        member_row(b, cp, link.as_deref());
+    }
+    b.push_str("</tbody></table>\n");
 }
 
 fn display_title(m: &Member) -> &str {
