@@ -251,10 +251,11 @@ pub fn shared_anchor_pairs(
 ) -> (Vec<(u32, u32)>, BucketStats) {
     entries.par_sort_unstable();
     let mut stats = BucketStats::default();
-    // The buckets worth expanding, as ranges of `entries`, and each of their members.
+    // The buckets worth expanding, as ranges of `members` (their documents, packed), and each
+    // of their members.
     let mut buckets: Vec<(u32, u32)> = Vec::new();
+    let mut members: Vec<u32> = Vec::new();
     let mut by_doc: Vec<(u32, u32)> = Vec::new();
-    let mut start = 0;
     for bucket in entries.chunk_by(|x, y| x.0 == y.0) {
         let len = bucket.len();
         if len > 1 {
@@ -264,27 +265,27 @@ pub fn shared_anchor_pairs(
                 stats.oversized += 1;
             } else {
                 let id = buckets.len() as u32;
-                buckets.push((start as u32, len as u32));
+                buckets.push((members.len() as u32, len as u32));
+                members.extend(bucket.iter().map(|e| e.1));
                 by_doc.extend(bucket.iter().map(|e| (e.1, id)));
             }
         }
-        start += len;
     }
     by_doc.par_sort_unstable();
-    let entries = &*entries;
-    let docs = entries.iter().map(|e| e.1 as usize + 1).max().unwrap_or(0);
+    let docs = members.iter().map(|&d| d as usize + 1).max().unwrap_or(0);
     // Each document counts the anchors it shares with every later document in its buckets, in a
     // counter per document (one array per thread, reset after each document): no sorting of
-    // the up to `max_bucket` times more neighbours than anchors.
+    // the up to `max_bucket` times more neighbours than anchors. A document has at most
+    // MAX_ANCHORS distinct anchors, so a byte holds the count.
     let pairs = by_doc
         .par_chunk_by(|x, y| x.0 == y.0)
         .map_init(
-            || (vec![0u16; docs], Vec::new()),
+            || (vec![0u8; docs], Vec::new()),
             |(count, touched), mine| {
                 let a = mine[0].0;
                 for &(_, id) in mine {
                     let (s, n) = buckets[id as usize];
-                    for &(_, b) in &entries[s as usize..(s + n) as usize] {
+                    for &b in &members[s as usize..(s + n) as usize] {
                         if b > a {
                             let c = &mut count[b as usize];
                             if *c == 0 {
