@@ -53,13 +53,19 @@ pub fn run_scan_with(cfg: &ScanConfig, out: &Path, msgs: &Messages, html: bool) 
     report::prepare_dir(out)?;
     let mut result = scan::scan(cfg, msgs)?;
     let t = std::time::Instant::now();
-    // The evidence is computed in parallel; the other files are written meanwhile.
+    // The evidence and the documents come from one parallel pass over the clusters; the small
+    // files are written meanwhile.
     let (evidence, files) = rayon::join(
-        || report::write_atomic(out, "matches.csv", |w| report::csv::write_matches(&result, w)),
+        || {
+            report::write_atomic(out, "documents.jsonl", |documents| {
+                report::write_atomic(out, "matches.csv", |matches| {
+                    report::csv::write_matches_and_documents(&result, matches, documents)
+                })
+            })
+        },
         || -> Result<()> {
             report::write_atomic(out, "clusters.csv", |w| report::csv::write_clusters(&result, w))?;
-            report::write_atomic(out, "pairs.csv", |w| report::csv::write_pairs(&result, w))?;
-            report::write_atomic(out, "documents.jsonl", |w| report::csv::write_documents(&result, w))
+            report::write_atomic(out, "pairs.csv", |w| report::csv::write_pairs(&result, w))
         },
     );
     evidence?;

@@ -99,16 +99,21 @@ pub fn write_pairs(r: &ScanResult, w: &mut dyn Write) -> Result<()> {
 /// Clusters whose evidence is computed together (in parallel) before it is written.
 const EVIDENCE_BATCH: usize = 256;
 
-/// The matched passages of every copy against its cluster's original (see [`crate::evidence`]).
-/// Texts are read back from the spool a batch of clusters at a time, so memory stays bounded by
-/// the batch, not the corpus.
-pub fn write_matches(r: &ScanResult, w: &mut dyn Write) -> Result<()> {
-    let mut out = csv::Writer::from_writer(w);
+/// `matches.csv`, the matched passages of every copy against its cluster's original (see
+/// [`crate::evidence`]), and `documents.jsonl`, every document of a cluster as read, one JSON
+/// object a line, in cluster order (the offsets of `matches.csv` index into these texts). Both
+/// come from one reading of each document. Texts are read back from the spool a batch of
+/// clusters at a time, and the batch is worked on in parallel, so memory stays bounded by the
+/// batch, not the corpus.
+pub fn write_matches_and_documents(r: &ScanResult, matches: &mut dyn Write, documents: &mut dyn Write) -> Result<()> {
+    let mut out = csv::Writer::from_writer(matches);
     out.write_record(MATCH_COLUMNS)?;
     for batch in r.clusters.chunks(EVIDENCE_BATCH) {
-        let found: Vec<Result<Vec<Evidence>>> = batch.par_iter().map(|c| cluster_matches(r, c)).collect();
+        let found: Vec<Result<(Vec<Evidence>, Vec<u8>)>> = batch.par_iter().map(|c| cluster_matches(r, c)).collect();
         for cluster in found {
-            for (a, b, ms) in cluster? {
+            let (evidence, lines) = cluster?;
+            documents.write_all(&lines)?;
+            for (a, b, ms) in evidence {
                 for m in ms {
                     out.write_record([
                         a.as_str(),
@@ -131,32 +136,26 @@ pub fn write_matches(r: &ScanResult, w: &mut dyn Write) -> Result<()> {
 /// The original's id, the copy's id and their matches.
 type Evidence = (String, String, Vec<Match>);
 
-/// The evidence of each copy of `c`, copies in id order.
-fn cluster_matches(r: &ScanResult, c: &Cluster) -> Result<Vec<Evidence>> {
+/// The evidence of each copy of `c`, copies in id order, and the cluster's documents as JSON
+/// lines, original first.
+fn cluster_matches(r: &ScanResult, c: &Cluster) -> Result<(Vec<Evidence>, Vec<u8>)> {
     let mut tokenizer = Tokenizer::new();
+    let mut lines = Vec::new();
     let original = r.corpus.document(c.original)?;
+    serde_json::to_writer(&mut lines, &original)?;
+    lines.push(b'\n');
     let mut a = Vec::new();
     tokenizer.tokenize(&original.text, &mut a);
     let mut b = Vec::new();
     let mut out = Vec::with_capacity(c.copies.len());
     for cp in &c.copies {
         let copy = r.corpus.document(cp.doc)?;
+        serde_json::to_writer(&mut lines, &copy)?;
+        lines.push(b'\n');
         b.clear();
         tokenizer.tokenize(&copy.text, &mut b);
         out.push((original.id.clone(), copy.id, matches(&original.text, &a, &copy.text, &b)));
     }
     out.sort_by(|x, y| x.1.cmp(&y.1));
-    Ok(out)
-}
-
-/// `documents.jsonl`: every document of a cluster, as read, one JSON object a line, in cluster
-/// order. The offsets of `matches.csv` index into these texts.
-pub fn write_documents(r: &ScanResult, w: &mut dyn Write) -> Result<()> {
-    for c in &r.clusters {
-        for d in std::iter::once(c.original).chain(c.copies.iter().map(|cp| cp.doc)) {
-            serde_json::to_writer(&mut *w, &r.corpus.document(d)?)?;
-            w.write_all(b"\n")?;
-        }
-    }
-    Ok(())
+    Ok((out, lines))
 }
