@@ -190,6 +190,44 @@ pub struct ScanResult {
     pub timings: Timings,
 }
 
+/// What stage 1 keeps of every document, in input order.
+#[derive(Default)]
+struct Sketches {
+    entries: Vec<DocEntry>,
+    /// Band keys of every document, `keys_per_doc` each (the views one after the other).
+    keys: Vec<u32>,
+    anchor_entries: Vec<(u32, u32)>,
+    /// Per document: how many anchors, at which sampling level.
+    anchor_info: Vec<(u16, u8)>,
+    id_hashes: Vec<(u64, u32)>,
+    /// Low bytes of every document's skeleton signature, `CHECK_BYTES` each.
+    checks: Vec<u8>,
+    sources: Vec<u64>,
+}
+
+impl Sketches {
+    /// Appends the workers' results for a batch of chunks, in input order.
+    fn append(&mut self, outs: Vec<Result<ChunkOut>>) -> Result<()> {
+        for out in outs {
+            let out = out?;
+            let mut anchor_at = 0;
+            self.sources.extend(&out.sources);
+            for (k, (e, idh)) in out.entries.into_iter().zip(out.id_hashes).enumerate() {
+                let idx = self.entries.len() as u32;
+                self.entries.push(e);
+                self.id_hashes.push((idh, idx));
+                let n = out.anchor_counts[k] as usize;
+                self.anchor_info.push((n as u16, out.anchor_levels[k]));
+                self.anchor_entries.extend(out.anchors[anchor_at..anchor_at + n].iter().map(|&a| (a, idx)));
+                anchor_at += n;
+            }
+            self.keys.extend_from_slice(&out.keys);
+            self.checks.extend_from_slice(&out.checks);
+        }
+        Ok(())
+    }
+}
+
 /// What one worker produced for one chunk of input.
 struct ChunkOut {
     entries: Vec<DocEntry>,
@@ -337,16 +375,7 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
     let progress = Progress::new(cfg.progress);
 
     // Stage 1: read, tokenise, sketch, spool.
-    let mut entries: Vec<DocEntry> = Vec::new();
-    // Band keys of every document, `keys_per_doc` each (the views one after the other).
-    let mut keys: Vec<u32> = Vec::new();
-    let mut anchor_entries: Vec<(u32, u32)> = Vec::new();
-    // Per document: how many anchors, at which sampling level.
-    let mut anchor_info: Vec<(u16, u8)> = Vec::new();
-    let mut id_hashes: Vec<(u64, u32)> = Vec::new();
-    // Low bytes of every document's skeleton signature, `CHECK_BYTES` each.
-    let mut checks: Vec<u8> = Vec::new();
-    let mut sources: Vec<u64> = Vec::new();
+    let mut sketches = Sketches::default();
     let threads = rayon::current_num_threads().max(1);
     let (tx, rx) = sync_channel::<Chunk>(2 * threads);
     let reader = {
@@ -364,6 +393,9 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
     let stats = std::thread::scope(|s| -> Result<crate::input::InputStats> {
         let handle = s.spawn(reader);
         let mut batch = Vec::with_capacity(2 * threads);
+        // The previous batch's results, merged in input order while the next batch is sketched.
+        let mut pending: Vec<Result<ChunkOut>> = Vec::new();
+        let mut merged = Ok(());
         loop {
             batch.clear();
             match rx.recv() {
@@ -376,29 +408,27 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
                     Err(_) => break,
                 }
             }
-            let outs: Vec<Result<ChunkOut>> =
-                batch.par_drain(..).map_init(|| Worker::new(cfg, msgs, &spool), |w, c| w.process(c)).collect();
-            for out in outs {
-                let out = out?;
-                let mut anchor_at = 0;
-                sources.extend(&out.sources);
-                for (k, (e, idh)) in out.entries.into_iter().zip(out.id_hashes).enumerate() {
-                    let idx = entries.len() as u32;
-                    entries.push(e);
-                    id_hashes.push((idh, idx));
-                    let n = out.anchor_counts[k] as usize;
-                    anchor_info.push((n as u16, out.anchor_levels[k]));
-                    anchor_entries.extend(out.anchors[anchor_at..anchor_at + n].iter().map(|&a| (a, idx)));
-                    anchor_at += n;
-                }
-                keys.extend_from_slice(&out.keys);
-                checks.extend_from_slice(&out.checks);
+            let done = std::mem::take(&mut pending);
+            let (m, outs) = rayon::join(
+                || sketches.append(done),
+                || batch.par_drain(..).map_init(|| Worker::new(cfg, msgs, &spool), |w, c| w.process(c)).collect(),
+            );
+            pending = outs;
+            merged = m;
+            if merged.is_err() {
+                break;
             }
-            progress.set_docs(entries.len() as u64);
+            progress.set_docs(sketches.entries.len() as u64);
         }
+        if merged.is_ok() {
+            merged = sketches.append(pending);
+        }
+        // Stops the reader if the loop stopped early.
         drop(rx);
-        handle.join().map_err(|_| anyhow::anyhow!("the reading thread panicked"))?
+        let stats = handle.join().map_err(|_| anyhow::anyhow!("the reading thread panicked"))?;
+        merged.and(stats)
     })?;
+    let Sketches { entries, keys, mut anchor_entries, anchor_info, mut id_hashes, checks, sources } = sketches;
     let mut corpus = Corpus { spool, docs: entries, renamed: Vec::new() };
     corpus.renamed = rename_duplicate_ids(&corpus, &mut id_hashes, msgs)?;
     timings.read_and_sketch = started.elapsed().as_secs_f64();
