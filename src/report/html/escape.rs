@@ -7,24 +7,46 @@ use std::fmt::Write;
 /// become character references, so no document text can open a tag or end an attribute. NUL and
 /// other C0 controls but tab, newline and carriage return become U+FFFD (HTML forbids them).
 pub fn push(out: &mut String, s: &str) {
+    // Every byte that needs a replacement is ASCII, and in UTF-8 an ASCII byte is always a whole
+    // character, so the text is scanned byte by byte and copied in runs.
+    let bytes = s.as_bytes();
     let mut last = 0;
-    for (i, c) in s.char_indices() {
-        let rep = match c {
-            '&' => "&amp;",
-            '<' => "&lt;",
-            '>' => "&gt;",
-            '"' => "&quot;",
-            '\'' => "&#39;",
-            '\t' | '\n' | '\r' => continue,
-            c if (c as u32) < 0x20 || c == '\u{7f}' => "\u{fffd}",
-            _ => continue,
+    for (i, &b) in bytes.iter().enumerate() {
+        if !SPECIAL[b as usize] {
+            continue;
+        }
+        let rep = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => "\u{fffd}",
         };
         out.push_str(&s[last..i]);
         out.push_str(rep);
-        last = i + c.len_utf8();
+        last = i + 1;
     }
     out.push_str(&s[last..]);
 }
+
+/// The bytes [`push`] replaces: the five markup characters, and C0 controls (but tab, newline
+/// and carriage return) and DEL.
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = !matches!(b as u8, b'\t' | b'\n' | b'\r');
+        b += 1;
+    }
+    t[0x7f] = true;
+    t[b'&' as usize] = true;
+    t[b'<' as usize] = true;
+    t[b'>' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\'' as usize] = true;
+    t
+};
 
 /// `s` escaped (see [`push`]).
 pub fn text(s: &str) -> String {
@@ -73,6 +95,28 @@ mod tests {
         assert_eq!(text("&amp;"), "&amp;amp;", "references in the text are shown, not decoded");
         assert_eq!(text("é\u{0}x\ty\n"), "é\u{fffd}x\ty\n");
         assert_eq!(text("plain"), "plain");
+    }
+
+    #[test]
+    fn the_byte_table_agrees_with_escaping_character_by_character() {
+        let reference = |s: &str| -> String {
+            s.chars()
+                .map(|c| match c {
+                    '&' => "&amp;".to_string(),
+                    '<' => "&lt;".to_string(),
+                    '>' => "&gt;".to_string(),
+                    '"' => "&quot;".to_string(),
+                    '\'' => "&#39;".to_string(),
+                    '\t' | '\n' | '\r' => c.to_string(),
+                    c if (c as u32) < 0x20 || c == '\u{7f}' => "\u{fffd}".to_string(),
+                    c => c.to_string(),
+                })
+                .collect()
+        };
+        let all: String = (0u8..0x80).map(char::from).chain("é€😀\u{80}\u{9f}ÿ".chars()).collect();
+        for s in [all.as_str(), "a<b", "€<€", "\u{7f}x", ""] {
+            assert_eq!(text(s), reference(s), "{s:?}");
+        }
     }
 
     #[test]

@@ -61,28 +61,37 @@ struct Passage {
     changed: Vec<Range<usize>>,
 }
 
-/// Walks a text forwards, turning character offsets into byte offsets in one pass.
+/// Walks a text forwards, turning character offsets into byte offsets in one pass. Runs of
+/// ASCII, where a character is a byte, are skipped whole.
 struct Cursor<'a> {
     text: &'a str,
-    chars: std::str::CharIndices<'a>,
     at_char: usize,
     at_byte: usize,
 }
 
 impl<'a> Cursor<'a> {
     fn new(text: &'a str) -> Self {
-        Cursor { text, chars: text.char_indices(), at_char: 0, at_byte: 0 }
+        Cursor { text, at_char: 0, at_byte: 0 }
     }
 
     /// Byte offset of character `c` (not before the last one asked for).
     fn byte(&mut self, c: usize) -> usize {
-        while self.at_char < c {
-            match self.chars.next() {
-                Some((_, ch)) => {
-                    self.at_byte += ch.len_utf8();
-                    self.at_char += 1;
-                }
-                None => break,
+        let bytes = self.text.as_bytes();
+        while self.at_char < c && self.at_byte < bytes.len() {
+            let want = (c - self.at_char).min(bytes.len() - self.at_byte);
+            let window = &bytes[self.at_byte..self.at_byte + want];
+            let ascii = window.iter().position(|b| !b.is_ascii()).unwrap_or(want);
+            self.at_byte += ascii;
+            self.at_char += ascii;
+            if ascii < want {
+                // One multi-byte character: its length from its first byte.
+                let len = match bytes[self.at_byte] {
+                    b if b >= 0xf0 => 4,
+                    b if b >= 0xe0 => 3,
+                    _ => 2,
+                };
+                self.at_byte = (self.at_byte + len).min(bytes.len());
+                self.at_char += 1;
             }
         }
         self.at_byte.min(self.text.len())
@@ -252,6 +261,20 @@ pub fn highlight(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cursor_finds_the_byte_of_each_character() {
+        let text = "ab é€ cd😀e\u{301}fg";
+        let bytes: Vec<usize> = text.char_indices().map(|(b, _)| b).chain([text.len()]).collect();
+        let mut cursor = Cursor::new(text);
+        for (c, &b) in bytes.iter().enumerate() {
+            assert_eq!(cursor.byte(c), b, "character {c}");
+        }
+        assert_eq!(cursor.byte(bytes.len() + 5), text.len(), "past the end");
+        // Jumps ahead, as the highlighter asks.
+        let mut cursor = Cursor::new(text);
+        assert_eq!((cursor.byte(3), cursor.byte(9), cursor.byte(10)), (bytes[3], bytes[9], bytes[10]));
+    }
 
     fn seg(passage: u32, a: Range<usize>, b: Range<usize>) -> Segment {
         Segment { passage, words: 1, a, b, line: 7 }
