@@ -74,18 +74,26 @@ impl Boilerplate {
         fingerprint: impl Fn(u32) -> u64 + Sync,
         w5: impl Fn(u32) -> Result<Vec<u64>> + Sync,
     ) -> Result<Boilerplate> {
-        // Pages of each source that carry an anchor shared by MIN_PAGES pages of that source.
-        let mut framed: Vec<(u64, u32)> = Vec::new();
-        let mut pages: Vec<(u64, u64, u32)> = Vec::new();
-        for bucket in anchors.chunk_by(|x, y| x.0 == y.0).filter(|b| b.len() >= MIN_PAGES) {
-            pages.clear();
-            pages.extend(bucket.iter().map(|&(_, d)| (sources[d as usize], fingerprint(d), d)).filter(|p| p.0 != 0));
-            pages.sort_unstable();
-            pages.dedup_by_key(|p| (p.0, p.1));
-            for site in pages.chunk_by(|x, y| x.0 == y.0).filter(|s| s.len() >= MIN_PAGES) {
-                framed.extend(site.iter().map(|p| (p.0, p.2)));
-            }
-        }
+        // Pages of each source that carry an anchor shared by MIN_PAGES pages of that source
+        // (buckets looked at in parallel).
+        let mut framed: Vec<(u64, u32)> = anchors
+            .par_chunk_by(|x, y| x.0 == y.0)
+            .filter(|b| b.len() >= MIN_PAGES)
+            .flat_map_iter(|bucket| {
+                let mut pages: Vec<(u64, u64, u32)> = bucket
+                    .iter()
+                    .map(|&(_, d)| (sources[d as usize], fingerprint(d), d))
+                    .filter(|p| p.0 != 0)
+                    .collect();
+                pages.sort_unstable();
+                pages.dedup_by_key(|p| (p.0, p.1));
+                let mut framed = Vec::new();
+                for site in pages.chunk_by(|x, y| x.0 == y.0).filter(|s| s.len() >= MIN_PAGES) {
+                    framed.extend(site.iter().map(|p| (p.0, p.2)));
+                }
+                framed
+            })
+            .collect();
         framed.sort_unstable();
         framed.dedup();
         let sites: Vec<&[(u64, u32)]> = framed.chunk_by(|x, y| x.0 == y.0).collect();
