@@ -90,6 +90,8 @@ impl Tokenizer {
         let mut start = 0;
         let mut ascii_only = true;
         self.word.clear();
+        // About one word per six bytes of text.
+        out.reserve(bytes.len() / 6);
         while i < bytes.len() {
             let b = bytes[i];
             // The ASCII fast path, between words: skip separators, and take a run of letters and
@@ -113,7 +115,8 @@ impl Tokenizer {
                 if ends_clean && j - i <= FAST_WORD {
                     let lower = ascii_lower(bytes, i, j);
                     out.push(padded_token(&lower, j - i, i));
-                    i = j;
+                    // What ended the word is a separator (ASCII, clean): skip it too.
+                    i = j + 1;
                     continue;
                 }
             }
@@ -438,6 +441,47 @@ mod tests {
             Tokenizer::new().tokenize(text, &mut fast);
             Tokenizer { general_only: true, ..Tokenizer::new() }.tokenize(text, &mut general);
             assert_eq!(fast, general, "{text}");
+        }
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_general_path_on_random_text() {
+        // Pieces that end words in every way the fast path treats specially.
+        let pieces = [
+            "a",
+            "Zx",
+            "9",
+            "12",
+            ".",
+            ",",
+            "'",
+            "\u{2019}",
+            " ",
+            "  ",
+            "-",
+            "\n",
+            "é",
+            "ß",
+            "北",
+            "word",
+            "averyveryveryverylongwordofmorethanthirtytwo",
+            "3.5",
+            "1,2",
+            "x.",
+            "\t",
+            "\u{301}",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..5000 {
+            let mut text = String::new();
+            for _ in 0..12 {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
+            }
+            let (mut fast, mut general) = (Vec::new(), Vec::new());
+            Tokenizer::new().tokenize(&text, &mut fast);
+            Tokenizer { general_only: true, ..Tokenizer::new() }.tokenize(&text, &mut general);
+            assert_eq!(fast, general, "{text:?}");
         }
     }
 
