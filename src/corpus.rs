@@ -92,22 +92,21 @@ impl Corpus {
     }
 
     pub fn profile(&self, i: u32) -> Result<Profile> {
-        let text = self
-            .spool
+        Ok(Profile::new(&self.text(i)?))
+    }
+
+    /// Document `i`'s text, read back.
+    fn text(&self, i: u32) -> Result<String> {
+        self.spool
             .read_text(self.docs[i as usize].spool)
-            .with_context(|| format!("reading document {i} back from the spool"))?;
-        Ok(Profile::new(&text))
+            .with_context(|| format!("reading document {i} back from the spool"))
     }
 
     /// Document `i`'s set of word 5-grams (sorted), read back from the spool: the part of its
     /// [`Profile`] that learning boilerplate needs, at a third of the cost.
     pub fn word_shingles(&self, i: u32) -> Result<Vec<u64>> {
-        let text = self
-            .spool
-            .read_text(self.docs[i as usize].spool)
-            .with_context(|| format!("reading document {i} back from the spool"))?;
         let mut tokens = Vec::new();
-        Tokenizer::new().tokenize(&text, &mut tokens);
+        Tokenizer::new().tokenize(&self.text(i)?, &mut tokens);
         Ok(shingle_set(&tokens, View::Words, LONG_N, &mut Vec::new()))
     }
 }
