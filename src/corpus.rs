@@ -70,14 +70,12 @@ impl Corpus {
         let moved: Vec<Result<Vec<(u32, SpoolRef)>>> = lines
             .par_chunks(256)
             .map(|chunk| {
-                let (mut buf, mut lens, mut one) = (Vec::new(), Vec::with_capacity(chunk.len()), Vec::new());
+                let (mut buf, mut lens) = (Vec::new(), Vec::with_capacity(chunk.len()));
                 for &d in chunk {
                     let doc = spool
                         .read(entries[d as usize].spool)
                         .with_context(|| format!("reading document {d} back from its input file"))?;
-                    Spool::encode(&doc, &mut one);
-                    buf.extend_from_slice(&one);
-                    lens.push(one.len() as u32);
+                    lens.push(Spool::encode_append(&doc, &mut buf));
                 }
                 let refs = spool.append(&buf, &lens).context("writing to the spool")?;
                 Ok(chunk.iter().copied().zip(refs).collect())

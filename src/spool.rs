@@ -59,19 +59,11 @@ impl Spool {
     /// `file` number of its [`SpoolRef`]s (see [`SpoolRef::line`]). Registering a file twice
     /// gives the same number.
     pub fn input(&self, name: &Arc<str>, file: &Arc<File>) -> u32 {
-        let found = {
-            let inputs = self.inputs.read().unwrap_or_else(|e| e.into_inner());
-            inputs.iter().rposition(|(_, f)| Arc::ptr_eq(f, file))
-        };
-        let index = found.unwrap_or_else(|| {
-            let mut inputs = self.inputs.write().unwrap_or_else(|e| e.into_inner());
-            match inputs.iter().rposition(|(_, f)| Arc::ptr_eq(f, file)) {
-                Some(i) => i,
-                None => {
-                    inputs.push((Arc::clone(name), Arc::clone(file)));
-                    inputs.len() - 1
-                }
-            }
+        // Once per chunk of lines, so one write lock is cheap.
+        let mut inputs = self.inputs.write().unwrap_or_else(|e| e.into_inner());
+        let index = inputs.iter().rposition(|(_, f)| Arc::ptr_eq(f, file)).unwrap_or_else(|| {
+            inputs.push((Arc::clone(name), Arc::clone(file)));
+            inputs.len() - 1
         });
         index as u32 + 1
     }
