@@ -250,66 +250,104 @@ pub fn shared_anchor_pairs(
     enough: impl Fn(u32, u32, usize) -> bool + Sync,
 ) -> (Vec<(u32, u32)>, BucketStats) {
     entries.par_sort_unstable();
+    let docs = entries.iter().map(|e| e.1 as usize + 1).max().unwrap_or(0);
+    let expanded = |bucket: &[(u32, u32)]| bucket.len() > 1 && bucket.len() <= max_bucket;
+    // The members of the buckets worth expanding, bucket after bucket, each bucket in document
+    // order (the entries are sorted). What a document needs of a bucket is the range of members
+    // after it: `later[offsets[d]..offsets[d + 1]]` are those ranges for document `d`, placed by
+    // a counting sort on the document.
     let mut stats = BucketStats::default();
-    // The buckets worth expanding, as ranges of `members` (their documents, packed), and each
-    // of their members.
-    let mut buckets: Vec<(u32, u32)> = Vec::new();
     let mut members: Vec<u32> = Vec::new();
-    let mut by_doc: Vec<(u32, u32)> = Vec::new();
+    let mut offsets = vec![0u32; docs + 1];
     for bucket in entries.chunk_by(|x, y| x.0 == y.0) {
         let len = bucket.len();
         if len > 1 {
             stats.buckets += 1;
             stats.largest = stats.largest.max(len as u64);
-            if len > max_bucket {
-                stats.oversized += 1;
-            } else {
-                let id = buckets.len() as u32;
-                buckets.push((members.len() as u32, len as u32));
-                members.extend(bucket.iter().map(|e| e.1));
-                by_doc.extend(bucket.iter().map(|e| (e.1, id)));
+            stats.oversized += (len > max_bucket) as u64;
+        }
+        if expanded(bucket) {
+            members.extend(bucket.iter().map(|e| e.1));
+            for e in &bucket[..len - 1] {
+                offsets[e.1 as usize + 1] += 1;
             }
         }
     }
-    by_doc.par_sort_unstable();
-    let docs = members.iter().map(|&d| d as usize + 1).max().unwrap_or(0);
+    for d in 0..docs {
+        offsets[d + 1] += offsets[d];
+    }
+    let mut later = vec![(0u32, 0u32); offsets[docs] as usize];
+    let mut next = offsets.clone();
+    let mut at = 0u32;
+    for bucket in entries.chunk_by(|x, y| x.0 == y.0).filter(|b| expanded(b)) {
+        let end = at + bucket.len() as u32;
+        for e in &bucket[..bucket.len() - 1] {
+            at += 1;
+            let slot = &mut next[e.1 as usize];
+            later[*slot as usize] = (at, end);
+            *slot += 1;
+        }
+        at = end;
+    }
+    drop(next);
     // Each document counts the anchors it shares with every later document in its buckets, in a
-    // counter per document (one array per thread, reset after each document): no sorting of
-    // the up to `max_bucket` times more neighbours than anchors. A document has at most
-    // MAX_ANCHORS distinct anchors, so a byte holds the count.
-    let pairs = by_doc
-        .par_chunk_by(|x, y| x.0 == y.0)
-        .map_init(
-            || (vec![0u8; docs], Vec::new()),
-            |(count, touched), mine| {
-                let a = mine[0].0;
-                for &(_, id) in mine {
-                    let (s, n) = buckets[id as usize];
-                    for &b in &members[s as usize..(s + n) as usize] {
-                        if b > a {
-                            let c = &mut count[b as usize];
-                            if *c == 0 {
-                                touched.push(b);
-                            }
-                            *c = c.saturating_add(1);
-                        }
+    // counter per document (one array per run of documents, reset after each document): no
+    // sorting of the up to `max_bucket` times more neighbours than anchors. A document has at
+    // most MAX_ANCHORS distinct anchors, so a byte holds the count. The loop over a bucket's
+    // members has no branch that depends on the data: most of its time is waiting for the
+    // members to come from memory, and a mispredicted branch would stop the next loads.
+    let runs = split_docs(&offsets, rayon::current_num_threads() * 4);
+    let pairs = runs
+        .into_par_iter()
+        .flat_map_iter(|docs| {
+            let mut count = vec![0u8; offsets.len()];
+            let mut touched: Vec<u32> = Vec::new();
+            let mut found = Vec::new();
+            for a in docs {
+                let mut t = 0;
+                for &(s, e) in &later[offsets[a] as usize..offsets[a + 1] as usize] {
+                    let bucket = &members[s as usize..e as usize];
+                    if touched.len() < t + bucket.len() {
+                        touched.resize(t + bucket.len(), 0);
+                    }
+                    for &b in bucket {
+                        let c = &mut count[b as usize];
+                        touched[t] = b;
+                        t += (*c == 0) as usize;
+                        *c = c.saturating_add(1);
                     }
                 }
+                let touched = &mut touched[..t];
                 touched.sort_unstable();
-                let mut found = Vec::new();
                 for &b in touched.iter() {
-                    if enough(a, b, count[b as usize] as usize) {
-                        found.push((a, b));
+                    if enough(a as u32, b, count[b as usize] as usize) {
+                        found.push((a as u32, b));
                     }
                     count[b as usize] = 0;
                 }
-                touched.clear();
-                found
-            },
-        )
-        .flatten_iter()
+            }
+            found
+        })
         .collect();
     (pairs, stats)
+}
+
+/// The documents `0..offsets.len() - 1` cut into at most `n` runs holding similar numbers of
+/// ranges (`offsets` are a counting sort's bucket starts, ending with the total).
+fn split_docs(offsets: &[u32], n: usize) -> Vec<std::ops::Range<usize>> {
+    let docs = offsets.len().saturating_sub(1);
+    let total = offsets.last().copied().unwrap_or(0) as usize;
+    let step = total.div_ceil(n.max(1)).max(1);
+    let mut runs = Vec::with_capacity(n);
+    let mut from = 0;
+    while from < docs {
+        // The first document whose ranges start at or past the next step.
+        let goal = offsets[from] as usize + step;
+        let to = (from + offsets[from..docs].partition_point(|&o| (o as usize) < goal)).clamp(from + 1, docs);
+        runs.push(from..to);
+        from = to;
+    }
+    runs
 }
 
 #[cfg(test)]
@@ -344,5 +382,49 @@ mod anchor_tests {
         let (pairs, stats) = shared_anchor_pairs(&mut e, 10, |_, _, n| n >= 1);
         assert!(pairs.is_empty());
         assert_eq!(stats.oversized, 1);
+    }
+
+    #[test]
+    fn runs_of_documents_cover_every_document_once() {
+        // Document d has d % 7 ranges.
+        let mut offsets = vec![0u32];
+        for d in 0..1000u32 {
+            offsets.push(offsets[d as usize] + d % 7);
+        }
+        for n in [1, 3, 8, 5000] {
+            let runs = split_docs(&offsets, n);
+            let docs: Vec<usize> = runs.iter().flat_map(|r| r.clone()).collect();
+            assert_eq!(docs, (0..1000).collect::<Vec<_>>());
+            assert!(runs.len() <= n.min(1000) + 1, "{n}: {} runs", runs.len());
+        }
+        assert!(split_docs(&[0], 4).is_empty());
+        assert!(split_docs(&[], 4).is_empty());
+    }
+
+    #[test]
+    fn shared_anchors_are_counted_as_a_direct_count_would() {
+        // Documents 0..300 with anchors drawn from a small pool, so that buckets overlap a lot.
+        let mut entries = Vec::new();
+        for d in 0..300u32 {
+            let mut mine: Vec<u32> = (0..12).map(|k| (mix((d * 31 + k) as u64) % 200) as u32).collect();
+            mine.sort_unstable();
+            mine.dedup();
+            entries.extend(mine.into_iter().map(|a| (a, d)));
+        }
+        let mut direct = std::collections::HashMap::new();
+        let mut sorted = entries.clone();
+        sorted.sort_unstable();
+        for bucket in sorted.chunk_by(|x, y| x.0 == y.0).filter(|b| b.len() <= 40) {
+            for x in bucket {
+                for y in bucket.iter().filter(|y| y.1 > x.1) {
+                    *direct.entry((x.1, y.1)).or_insert(0usize) += 1;
+                }
+            }
+        }
+        let mut expected: Vec<(u32, u32)> = direct.into_iter().filter(|&(_, n)| n >= 2).map(|(p, _)| p).collect();
+        expected.sort_unstable();
+        let (pairs, _) = shared_anchor_pairs(&mut entries, 40, |_, _, n| n >= 2);
+        assert!(!expected.is_empty());
+        assert_eq!(pairs, expected);
     }
 }
