@@ -103,34 +103,41 @@ pub fn shingle_set(tokens: &[Token], view: View, n: usize, scratch: &mut Vec<u64
 /// sort finishes the few inversions left. Several times faster than a comparison sort for the
 /// few hundred to few thousand shingles of an article.
 pub fn sort_hashes(v: &mut Vec<u64>) {
+    sort_by_hash(v, |&h| h);
+}
+
+/// [`sort_hashes`] for items carrying a uniformly distributed hash (a shingle and where it is,
+/// say); items with equal hashes keep no particular order.
+pub fn sort_by_hash<T: Copy + Default>(v: &mut Vec<T>, hash: impl Fn(&T) -> u64) {
     let n = v.len();
     if n < 64 {
-        v.sort_unstable();
+        v.sort_unstable_by_key(&hash);
         return;
     }
     let bits = n.next_power_of_two().trailing_zeros();
     let shift = 64 - bits;
     let mut starts = vec![0u32; (1 << bits) + 1];
-    for &h in v.iter() {
-        starts[(h >> shift) as usize + 1] += 1;
+    for x in v.iter() {
+        starts[(hash(x) >> shift) as usize + 1] += 1;
     }
     for i in 1..starts.len() {
         starts[i] += starts[i - 1];
     }
-    let mut out = vec![0u64; n];
-    for &h in v.iter() {
-        let slot = &mut starts[(h >> shift) as usize];
-        out[*slot as usize] = h;
+    let mut out = vec![T::default(); n];
+    for x in v.iter() {
+        let slot = &mut starts[(hash(x) >> shift) as usize];
+        out[*slot as usize] = *x;
         *slot += 1;
     }
     for i in 1..n {
-        let h = out[i];
+        let x = out[i];
+        let h = hash(&x);
         let mut j = i;
-        while j > 0 && out[j - 1] > h {
+        while j > 0 && hash(&out[j - 1]) > h {
             out[j] = out[j - 1];
             j -= 1;
         }
-        out[j] = h;
+        out[j] = x;
     }
     *v = out;
 }

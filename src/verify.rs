@@ -29,8 +29,10 @@ pub struct Profile {
     pub tokens: Vec<Token>,
     pub fingerprint: u64,
     pub w3: Vec<u64>,
-    /// Word 5-grams in text order (for coverage) and as a sorted set (for intersections).
+    /// Word 5-grams in text order, each with its position sorted by hash (for coverage), and
+    /// as a sorted set (for intersections).
     pub w5_seq: Vec<u64>,
+    pub w5_at: Vec<(u64, u32)>,
     pub w5: Vec<u64>,
     pub skeleton: Vec<u64>,
 }
@@ -46,13 +48,15 @@ impl Profile {
         let mut scratch = Vec::new();
         let mut w5_seq = Vec::with_capacity(tokens.len());
         shingles(&tokens, View::Words, LONG_N, &mut scratch, &mut w5_seq);
-        let mut w5 = w5_seq.clone();
-        crate::shingle::sort_hashes(&mut w5);
+        let mut w5_at: Vec<(u64, u32)> = w5_seq.iter().enumerate().map(|(i, &h)| (h, i as u32)).collect();
+        crate::shingle::sort_by_hash(&mut w5_at, |x| x.0);
+        let mut w5: Vec<u64> = w5_at.iter().map(|x| x.0).collect();
         w5.dedup();
         Profile {
             fingerprint: text_fingerprint(&tokens),
             w3: shingle_set(&tokens, View::Words, SHORT_N, &mut scratch),
             w5_seq,
+            w5_at,
             w5,
             skeleton: shingle_set(&tokens, View::Skeleton, SKELETON_N, &mut scratch),
             tokens,
@@ -60,19 +64,16 @@ impl Profile {
     }
 }
 
-/// The size of the intersection of two sorted, deduplicated slices.
+/// The size of the intersection of two sorted, deduplicated slices. The merge steps without a
+/// branch on the comparison: hashes are random, so such a branch would be mispredicted half the
+/// time.
 pub fn intersection(a: &[u64], b: &[u64]) -> usize {
     let (mut i, mut j, mut n) = (0, 0, 0);
     while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                n += 1;
-                i += 1;
-                j += 1;
-            }
-        }
+        let (x, y) = (a[i], b[j]);
+        n += (x == y) as usize;
+        i += (x <= y) as usize;
+        j += (y <= x) as usize;
     }
     n
 }
@@ -134,15 +135,21 @@ pub struct Coverage {
 }
 
 impl Coverage {
-    /// Marks the tokens of `p` covered by 5-grams present in `other` (sorted set).
+    /// Marks the tokens of `p` covered by 5-grams present in `other` (sorted set): one merge of
+    /// `p`'s 5-grams in hash order with `other`'s, without a branch on the comparison.
     pub fn of(p: &Profile, other_w5: &[u64]) -> Coverage {
         let n = p.tokens.len();
         let width = LONG_N.min(n);
         let mut covered = vec![false; n];
-        for (i, h) in p.w5_seq.iter().enumerate() {
-            if other_w5.binary_search(h).is_ok() {
-                covered[i..i + width].iter_mut().for_each(|c| *c = true);
+        let (mine, mut i, mut j) = (&p.w5_at, 0, 0);
+        while i < mine.len() && j < other_w5.len() {
+            let ((x, at), y) = (mine[i], other_w5[j]);
+            if x == y {
+                covered[at as usize..at as usize + width].iter_mut().for_each(|c| *c = true);
             }
+            // `mine` may repeat a 5-gram (at other positions); `other_w5` does not.
+            i += (x <= y) as usize;
+            j += (y < x) as usize;
         }
         let (Some(first), Some(last)) = (covered.iter().position(|&c| c), covered.iter().rposition(|&c| c)) else {
             return Coverage { tokens: n as u32, covered: 0, first: 1, last: 0, gaps: 0 };
@@ -281,6 +288,33 @@ pub(crate) mod tests {
     fn intersection_of_sorted_sets() {
         assert_eq!(intersection(&[1, 3, 5, 7], &[2, 3, 7, 9]), 2);
         assert_eq!(intersection(&[], &[1]), 0);
+    }
+
+    #[test]
+    fn coverage_marks_the_words_of_shared_five_grams() {
+        // A passage repeated within the copy (its 5-grams repeat), an edit, and an unmatched tail.
+        let a = Profile::new(STORY);
+        let copy = format!(
+            "{} {} Extra words nobody copied from anywhere at all today.",
+            STORY.replace("the harbour authority", "port officials"),
+            &STORY[..120]
+        );
+        let b = Profile::new(&copy);
+        for (p, other) in [(&a, &b), (&b, &a)] {
+            let mut covered = vec![false; p.tokens.len()];
+            for (i, h) in p.w5_seq.iter().enumerate() {
+                if other.w5.binary_search(h).is_ok() {
+                    covered[i..i + LONG_N].iter_mut().for_each(|c| *c = true);
+                }
+            }
+            let c = Coverage::of(p, &other.w5);
+            assert_eq!(c.covered as usize, covered.iter().filter(|&&c| c).count());
+            assert_eq!(Some(c.first as usize), covered.iter().position(|&c| c));
+            assert_eq!(Some(c.last as usize), covered.iter().rposition(|&c| c));
+        }
+        let c = Coverage::of(&b, &a.w5);
+        assert!(c.gaps >= 1, "the edit leaves a gap");
+        assert!(c.outside() >= 9, "the tail is not covered");
     }
 
     #[test]
