@@ -263,7 +263,7 @@ fn ascii_lower(bytes: &[u8], start: usize, end: usize) -> [u8; FAST_WORD] {
 #[inline]
 fn word_token(word: &[u8], start: usize, end: usize) -> Token {
     let hash = word_hash(word);
-    Token { hash, start: start as u32, end: end as u32, stopword: crate::stopwords::is_stopword_hashed(word, hash) }
+    Token { hash, start: start as u32, end: end as u32, stopword: crate::stopwords::is_stopword(word) }
 }
 
 /// The token of a word the fast path lower-cased into a zero-padded buffer: [`word_token`]
@@ -281,12 +281,12 @@ fn padded_token(lower: &[u8; FAST_WORD], len: usize, start: usize) -> Token {
         }
     }
     let first = u64::from_le_bytes(lower[..8].try_into().unwrap_or_default());
-    let stopword = crate::stopwords::is_stopword_packed(len, first, hash);
+    let stopword = crate::stopwords::is_stopword_packed(len, first);
     Token { hash, start: start as u32, end: (start + len) as u32, stopword }
 }
 
-/// Chosen so that every function word sits within one slot of its home in the stop-word table
-/// (`stopwords::TABLE`, checked when it is built at compile time).
+/// Arbitrary, but fixed: every shingle hash, and so which borderline pairs LSH proposes,
+/// follows from it.
 const WORD_SEED: u64 = 0x2545_f491_4f6c_dd1e;
 const WORD_LEN: u64 = 0x9e37_79b9_7f4a_7c15;
 

@@ -7,30 +7,38 @@
 //! Zhang et al. 2014). The list is ours: short, high-frequency words only, because a word a
 //! spinner might swap ("big", "said") would make the skeleton fragile.
 
-use crate::normalize::word_hash;
-
-/// The longest function word, in bytes.
+/// The longest function word, in bytes: at most seven, so a word's first eight bytes packed
+/// into a u64 (zero-padded) identify it exactly.
 const LONGEST: usize = 7;
 /// Slots of the hash table of function words: a power of two large enough that every word
-/// sits in its home slot or the next one (checked by a test), so a look-up is two probes and no
-/// loop.
-const SLOTS: usize = 1024;
+/// sits in its home slot or the next one (checked when the table is built, at compile time), so
+/// a look-up is two probes and no loop. 512 slots of 8 bytes stay in the L1 cache.
+const SLOT_BITS: u32 = 9;
+const SLOTS: usize = 1 << SLOT_BITS;
+/// Multiplier of the table's hash (multiply-shift of the packed word), chosen so that the
+/// condition above holds.
+const MULTIPLIER: u64 = 0x5d98_1274_b245_2d4b;
 
-/// [`is_stopword`] for a word whose [`word_hash`] is known: two probes of a small table,
-/// without branches, instead of comparing the word with every function word of its length. A
-/// slot holds a function word's hash and its bytes packed into a u64, so a hit is exact.
+/// True when `word` (normalised: lower case) is one of the function words.
 #[inline]
-pub fn is_stopword_hashed(word: &[u8], hash: u64) -> bool {
-    is_stopword_packed(word.len(), pack(word), hash)
+pub fn is_stopword(word: &[u8]) -> bool {
+    is_stopword_packed(word.len(), pack(word))
 }
 
-/// [`is_stopword_hashed`] for a word given by its length and its first eight bytes packed
-/// little-endian, zero-padded (what the tokeniser's fast path has at hand).
+/// [`is_stopword`] for a word given by its length and its first eight bytes packed
+/// little-endian, zero-padded (what the tokeniser's fast path has at hand): two probes of a
+/// small table, without branches. The slot comes from the packed bytes, not from the word's
+/// hash, so the look-up does not wait for the hash to be computed.
 #[inline(always)]
-pub fn is_stopword_packed(len: usize, packed: u64, hash: u64) -> bool {
-    let home = (hash >> 54) as usize;
-    let hit = |s: &(u64, u64)| (s.0 == hash) & (s.1 == packed);
-    (len <= LONGEST) & (hit(&TABLE[home]) | hit(&TABLE[home + 1]))
+pub fn is_stopword_packed(len: usize, packed: u64) -> bool {
+    let home = slot(packed);
+    // 1 to LONGEST bytes: an empty word packs to 0, as an empty slot reads.
+    (len.wrapping_sub(1) < LONGEST) & ((TABLE[home] == packed) | (TABLE[home + 1] == packed))
+}
+
+#[inline(always)]
+const fn slot(packed: u64) -> usize {
+    (packed.wrapping_mul(MULTIPLIER) >> (64 - SLOT_BITS)) as usize
 }
 
 /// A word's first eight bytes as a little-endian u64, zero-padded.
@@ -45,24 +53,24 @@ const fn pack(word: &[u8]) -> u64 {
     packed
 }
 
-/// (hash, packed word) per slot, one spare slot at the end; (0, 0) is empty. Built at compile
-/// time.
-static TABLE: [(u64, u64); SLOTS + 1] = build_table();
+/// The packed function words by slot, one spare slot at the end; 0 is empty (no word packs to
+/// 0). Built at compile time.
+static TABLE: [u64; SLOTS + 1] = build_table();
 
-const fn build_table() -> [(u64, u64); SLOTS + 1] {
-    let mut table = [(0u64, 0u64); SLOTS + 1];
+const fn build_table() -> [u64; SLOTS + 1] {
+    let mut table = [0u64; SLOTS + 1];
     let mut w = 0;
     while w < WORDS.len() {
         let word = WORDS[w].as_bytes();
-        let h = word_hash(word);
-        let home = (h >> 54) as usize;
+        assert!(!word.is_empty() && word.len() <= LONGEST, "a function word of 1 to 7 bytes");
+        let home = slot(pack(word));
         let mut slot = home;
-        while table[slot].0 != 0 || table[slot].1 != 0 {
+        while table[slot] != 0 {
             slot += 1;
         }
         // A look-up probes two slots only.
-        assert!(slot <= home + 1, "a function word is two slots from home: change the word hash's seed");
-        table[slot] = (h, pack(word));
+        assert!(slot <= home + 1, "a function word is two slots from home: change MULTIPLIER");
+        table[slot] = pack(word);
         w += 1;
     }
     table
@@ -79,11 +87,6 @@ pub const WORDS: [&str; 104] = [
     "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your",
 ];
 
-/// True when `word` (normalised: lower case ASCII) is one of the function words.
-pub fn is_stopword(word: &[u8]) -> bool {
-    WORDS.iter().any(|w| w.as_bytes() == word)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,24 +96,44 @@ mod tests {
         for w in ["the", "of", "and", "would", "a"] {
             assert!(is_stopword(w.as_bytes()), "{w}");
         }
-        for w in ["fire", "said", "The", "", "thee"] {
+        for w in ["fire", "said", "The", "", "thee", "abouts", "wh", "thereof", "betweenness"] {
             assert!(!is_stopword(w.as_bytes()), "{w}");
         }
     }
 
     #[test]
-    fn the_hash_table_agrees_with_the_list() {
-        assert!(WORDS.iter().all(|w| w.len() <= LONGEST));
-        let table = &TABLE;
+    fn the_table_agrees_with_the_list() {
         for w in WORDS {
-            let home = (word_hash(w.as_bytes()) >> 54) as usize;
-            assert!(
-                table[home].1 == pack(w.as_bytes()) || table[home + 1].1 == pack(w.as_bytes()),
-                "{w} is two slots away"
-            );
+            assert!(is_stopword(w.as_bytes()), "{w}");
         }
-        for w in WORDS.iter().copied().chain(["fire", "said", "The", "", "thee", "abouts", "wh"]) {
-            assert_eq!(is_stopword_hashed(w.as_bytes(), word_hash(w.as_bytes())), is_stopword(w.as_bytes()), "{w}");
+        // Every word of up to three letters, and each function word with a letter changed,
+        // added or dropped.
+        let letters = b"abcdefghijklmnopqrstuvwxyz";
+        let mut words: Vec<Vec<u8>> = Vec::new();
+        for &x in letters {
+            words.push(vec![x]);
+            for &y in letters {
+                words.push(vec![x, y]);
+                words.extend(letters.iter().map(|&z| vec![x, y, z]));
+            }
+        }
+        for w in WORDS {
+            let w = w.as_bytes();
+            for i in 0..=w.len() {
+                for &x in letters {
+                    words.push([&w[..i], &[x], &w[i..]].concat());
+                    if i < w.len() {
+                        words.push([&w[..i], &[x], &w[i + 1..]].concat());
+                    }
+                }
+                if i < w.len() {
+                    words.push([&w[..i], &w[i + 1..]].concat());
+                }
+            }
+        }
+        for w in &words {
+            let listed = WORDS.iter().any(|l| l.as_bytes() == w.as_slice());
+            assert_eq!(is_stopword(w), listed, "{}", String::from_utf8_lossy(w));
         }
     }
 }
