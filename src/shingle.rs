@@ -107,11 +107,12 @@ pub fn sort_hashes(v: &mut Vec<u64>) {
 }
 
 /// [`sort_hashes`] for items carrying a uniformly distributed hash (a shingle and where it is,
-/// say); items with equal hashes keep no particular order.
+/// say). Stable: items with equal hashes keep their order (the counting sort places them in
+/// order, the insertion sort moves an item only past greater ones).
 pub fn sort_by_hash<T: Copy + Default>(v: &mut Vec<T>, hash: impl Fn(&T) -> u64) {
     let n = v.len();
     if n < 64 {
-        v.sort_unstable_by_key(&hash);
+        v.sort_by_key(&hash);
         return;
     }
     let bits = n.next_power_of_two().trailing_zeros();
@@ -203,6 +204,18 @@ mod tests {
             let mut want = v.clone();
             want.sort_unstable();
             sort_hashes(&mut v);
+            assert_eq!(v, want, "n = {n}");
+        }
+    }
+
+    #[test]
+    fn sorting_by_hash_is_stable() {
+        for n in [10, 63, 64, 500, 4097] {
+            // Many equal hashes, items in position order.
+            let mut v: Vec<(u64, u32)> = (0..n as u32).map(|i| (mix((i % 37) as u64), i)).collect();
+            let mut want = v.clone();
+            want.sort_by_key(|e| e.0);
+            sort_by_hash(&mut v, |e| e.0);
             assert_eq!(v, want, "n = {n}");
         }
     }
