@@ -103,16 +103,21 @@ impl Tokenizer {
                     i += 1;
                     continue;
                 }
-                let j = ascii_word_end(bytes, i + 1);
-                let ends_clean = match bytes.get(j) {
-                    None => true,
-                    Some(b'\'') => false,
-                    Some(b'.' | b',') => {
-                        !(bytes[j - 1].is_ascii_digit() && bytes.get(j + 1).is_some_and(u8::is_ascii_digit))
+                // Most words are shorter than eight bytes and end inside one 8-byte load, which
+                // gives the word, its length and its hash input at once.
+                if let Some(chunk) = bytes.get(i..i + 8) {
+                    let chunk = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+                    let other = !word_bytes(chunk) & HIGH;
+                    let len = (other.trailing_zeros() / 8) as usize;
+                    if other != 0 && ends_clean(bytes, i + len) {
+                        let lower = (chunk | (0x20 * ONES)) & ((1u64 << (8 * len)) - 1);
+                        out.push(short_token(lower, len, i));
+                        i += len + 1;
+                        continue;
                     }
-                    Some(&c) => c < 0x80,
-                };
-                if ends_clean && j - i <= FAST_WORD {
+                }
+                let j = ascii_word_end(bytes, i + 1);
+                if ends_clean(bytes, j) && j - i <= FAST_WORD {
                     let lower = ascii_lower(bytes, i, j);
                     out.push(padded_token(&lower, j - i, i));
                     // What ended the word is a separator (ASCII, clean): skip it too.
@@ -180,6 +185,18 @@ impl Tokenizer {
             out.push(word_token(&self.word, start, end));
         }
         self.word.clear();
+    }
+}
+
+/// Whether the ASCII word ending at `j` (exclusive) ends there for good: what follows cannot
+/// continue it (no apostrophe, no decimal point between digits, no non-ASCII letter).
+#[inline(always)]
+fn ends_clean(bytes: &[u8], j: usize) -> bool {
+    match bytes.get(j) {
+        None => true,
+        Some(b'\'') => false,
+        Some(b'.' | b',') => !(bytes[j - 1].is_ascii_digit() && bytes.get(j + 1).is_some_and(u8::is_ascii_digit)),
+        Some(&c) => c < 0x80,
     }
 }
 
@@ -282,6 +299,15 @@ fn padded_token(lower: &[u8; FAST_WORD], len: usize, start: usize) -> Token {
     }
     let first = u64::from_le_bytes(lower[..8].try_into().unwrap_or_default());
     let stopword = crate::stopwords::is_stopword_packed(len, first);
+    Token { hash, start: start as u32, end: (start + len) as u32, stopword }
+}
+
+/// The token of a word of one to seven bytes, lower-cased and packed into `lower`: one step of
+/// [`word_hash`].
+#[inline(always)]
+fn short_token(lower: u64, len: usize, start: usize) -> Token {
+    let hash = mix(WORD_SEED ^ (len as u64).wrapping_mul(WORD_LEN) ^ lower);
+    let stopword = crate::stopwords::is_stopword_packed(len, lower);
     Token { hash, start: start as u32, end: (start + len) as u32, stopword }
 }
 
