@@ -104,12 +104,15 @@ const EVIDENCE_BATCH: usize = 256;
 /// object a line, in cluster order (the offsets of `matches.csv` index into these texts). Both
 /// come from one reading of each document. Texts are read back from the spool a batch of
 /// clusters at a time, and the batch is worked on in parallel, so memory stays bounded by the
-/// batch, not the corpus.
-pub fn write_matches_and_documents(r: &ScanResult, matches: &mut dyn Write, documents: &mut dyn Write) -> Result<()> {
+/// batch, not the corpus; a batch is written while the next one is worked on.
+pub fn write_matches_and_documents(
+    r: &ScanResult,
+    matches: &mut (dyn Write + Send),
+    documents: &mut (dyn Write + Send),
+) -> Result<()> {
     let mut out = csv::Writer::from_writer(matches);
     out.write_record(MATCH_COLUMNS)?;
-    for batch in r.clusters.chunks(EVIDENCE_BATCH) {
-        let found: Vec<Result<(Vec<Evidence>, Vec<u8>)>> = batch.par_iter().map(|c| cluster_matches(r, c)).collect();
+    let mut write = |found: Vec<Result<(Vec<Evidence>, Vec<u8>)>>| -> Result<()> {
         for cluster in found {
             let (evidence, lines) = cluster?;
             documents.write_all(&lines)?;
@@ -128,7 +131,18 @@ pub fn write_matches_and_documents(r: &ScanResult, matches: &mut dyn Write, docu
                 }
             }
         }
+        Ok(())
+    };
+    let mut pending = Vec::new();
+    for batch in r.clusters.chunks(EVIDENCE_BATCH) {
+        let (written, found) = rayon::join(
+            || write(std::mem::take(&mut pending)),
+            || batch.par_iter().map(|c| cluster_matches(r, c)).collect(),
+        );
+        written?;
+        pending = found;
     }
+    write(pending)?;
     out.flush()?;
     Ok(())
 }

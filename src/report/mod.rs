@@ -23,7 +23,7 @@ pub use summary::Summary;
 pub const FILES: [&str; 5] = ["clusters.csv", "pairs.csv", "matches.csv", "documents.jsonl", "summary.json"];
 
 /// Writes `name` in `dir` atomically: the content goes to a temporary file that is renamed.
-pub fn write_atomic(dir: &Path, name: &str, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+pub fn write_atomic(dir: &Path, name: &str, write: impl FnOnce(&mut (dyn Write + Send)) -> Result<()>) -> Result<()> {
     let prefix = format!(".{name}.");
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix).suffix(".tmp");
