@@ -104,16 +104,29 @@ impl Tokenizer {
                     continue;
                 }
                 // Most words are shorter than eight bytes and end inside one 8-byte load, which
-                // gives the word, its length and its hash input at once.
+                // gives the word, its length and its hash input at once; nearly all the others
+                // end inside the next eight bytes.
                 if let Some(chunk) = bytes.get(i..i + 8) {
                     let chunk = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
                     let other = !word_bytes(chunk) & HIGH;
                     let len = (other.trailing_zeros() / 8) as usize;
-                    if other != 0 && ends_clean(bytes, i + len) {
-                        let lower = (chunk | (0x20 * ONES)) & ((1u64 << (8 * len)) - 1);
-                        out.push(short_token(lower, len, i));
-                        i += len + 1;
-                        continue;
+                    if other != 0 {
+                        if ends_clean(bytes, i + len) {
+                            let lower = (chunk | (0x20 * ONES)) & low_bytes(len);
+                            out.push(short_token(lower, len, i));
+                            i += len + 1;
+                            continue;
+                        }
+                    } else if let Some(next) = bytes.get(i + 8..i + 16) {
+                        let next = u64::from_le_bytes(next.try_into().unwrap_or_default());
+                        let other = !word_bytes(next) & HIGH;
+                        let len = 8 + (other.trailing_zeros() / 8) as usize;
+                        if other != 0 && ends_clean(bytes, i + len) {
+                            let lower = [chunk | (0x20 * ONES), (next | (0x20 * ONES)) & low_bytes(len - 8)];
+                            out.push(long_token(lower, len, i));
+                            i += len + 1;
+                            continue;
+                        }
                     }
                 }
                 let j = ascii_word_end(bytes, i + 1);
@@ -311,6 +324,24 @@ fn short_token(lower: u64, len: usize, start: usize) -> Token {
     Token { hash, start: start as u32, end: (start + len) as u32, stopword }
 }
 
+/// The token of a word of eight to fifteen bytes, lower-cased and packed into two u64 (the
+/// second zero-padded, all zero for an eight-byte word): [`word_hash`] in one or two steps. No
+/// function word is that long.
+#[inline(always)]
+fn long_token(lower: [u64; 2], len: usize, start: usize) -> Token {
+    let mut hash = mix(WORD_SEED ^ (len as u64).wrapping_mul(WORD_LEN) ^ lower[0]);
+    if len > 8 {
+        hash = mix(hash ^ lower[1]);
+    }
+    Token { hash, start: start as u32, end: (start + len) as u32, stopword: false }
+}
+
+/// A mask of the low `n` bytes of a u64, `n` below 8.
+#[inline(always)]
+fn low_bytes(n: usize) -> u64 {
+    (1u64 << (8 * n)) - 1
+}
+
 /// Arbitrary, but fixed: every shingle hash, and so which borderline pairs LSH proposes,
 /// follows from it.
 const WORD_SEED: u64 = 0x2545_f491_4f6c_dd1e;
@@ -490,6 +521,8 @@ mod tests {
             "ß",
             "北",
             "word",
+            "Tuesdays",
+            "Kelmsport1",
             "averyveryveryverylongwordofmorethanthirtytwo",
             "3.5",
             "1,2",
