@@ -93,51 +93,15 @@ impl Tokenizer {
         // About one word per six bytes of text.
         out.reserve(bytes.len() / 6);
         while i < bytes.len() {
-            let b = bytes[i];
-            // The ASCII fast path, between words: skip separators, and take a run of letters and
-            // digits whole when what ends it cannot continue the word (no apostrophe, no
-            // decimal point between digits, no non-ASCII letter). Anything else goes through the
-            // general state machine below, one character at a time, until the word ends.
-            if self.word.is_empty() && b < 0x80 && !self.general_only() {
-                if !is_ascii_word(b) {
-                    i += 1;
-                    continue;
-                }
-                // Most words are shorter than eight bytes and end inside one 8-byte load, which
-                // gives the word, its length and its hash input at once; nearly all the others
-                // end inside the next eight bytes.
-                if let Some(chunk) = bytes.get(i..i + 8) {
-                    let chunk = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-                    let other = !word_bytes(chunk) & HIGH;
-                    let len = (other.trailing_zeros() / 8) as usize;
-                    if other != 0 {
-                        if ends_clean(bytes, i + len) {
-                            let lower = (chunk | (0x20 * ONES)) & low_bytes(len);
-                            out.push(short_token(lower, len, i));
-                            i += len + 1;
-                            continue;
-                        }
-                    } else if let Some(next) = bytes.get(i + 8..i + 16) {
-                        let next = u64::from_le_bytes(next.try_into().unwrap_or_default());
-                        let other = !word_bytes(next) & HIGH;
-                        let len = 8 + (other.trailing_zeros() / 8) as usize;
-                        if other != 0 && ends_clean(bytes, i + len) {
-                            let lower = [chunk | (0x20 * ONES), (next | (0x20 * ONES)) & low_bytes(len - 8)];
-                            out.push(long_token(lower, len, i));
-                            i += len + 1;
-                            continue;
-                        }
-                    }
-                }
-                let j = ascii_word_end(bytes, i + 1);
-                if ends_clean(bytes, j) && j - i <= FAST_WORD {
-                    let lower = ascii_lower(bytes, i, j);
-                    out.push(padded_token(&lower, j - i, i));
-                    // What ended the word is a separator (ASCII, clean): skip it too.
-                    i = j + 1;
-                    continue;
+            // Between words, the ASCII fast path takes all it can; what it leaves goes through
+            // the general state machine below, one character at a time, until that word ends.
+            if self.word.is_empty() && !self.general_only() {
+                i = ascii_words(bytes, i, out);
+                if i >= bytes.len() {
+                    break;
                 }
             }
+            let b = bytes[i];
             let (c, len) = if b < 0x80 {
                 (b as char, 1)
             } else {
@@ -199,6 +163,60 @@ impl Tokenizer {
         }
         self.word.clear();
     }
+}
+
+/// The ASCII fast path: from `i`, between words, skips separators and tokenises runs of ASCII
+/// letters and digits whose end cannot continue the word (no apostrophe, no decimal point
+/// between digits, no non-ASCII letter). Returns where it stopped: the end of the text, a
+/// non-ASCII byte, or the start of a word the general path must take.
+#[inline(always)]
+fn ascii_words(bytes: &[u8], mut i: usize, out: &mut Vec<Token>) -> usize {
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b >= 0x80 {
+            return i;
+        }
+        if !is_ascii_word(b) {
+            i += 1;
+            continue;
+        }
+        // Most words are shorter than eight bytes and end inside one 8-byte load, which gives
+        // the word, its length and its hash input at once; nearly all the others end inside the
+        // next eight bytes. A space after the word, the usual case, needs no further look.
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let chunk = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+            let other = !word_bytes(chunk) & HIGH;
+            let len = (other.trailing_zeros() / 8) as usize;
+            if other != 0 {
+                if (chunk >> (8 * len)) as u8 == b' ' || ends_clean(bytes, i + len) {
+                    let lower = (chunk | (0x20 * ONES)) & low_bytes(len);
+                    out.push(short_token(lower, len, i));
+                    i += len + 1;
+                    continue;
+                }
+            } else if let Some(next) = bytes.get(i + 8..i + 16) {
+                let next = u64::from_le_bytes(next.try_into().unwrap_or_default());
+                let other = !word_bytes(next) & HIGH;
+                let len = 8 + (other.trailing_zeros() / 8) as usize;
+                if other != 0 && ends_clean(bytes, i + len) {
+                    let lower = [chunk | (0x20 * ONES), (next | (0x20 * ONES)) & low_bytes(len - 8)];
+                    out.push(long_token(lower, len, i));
+                    i += len + 1;
+                    continue;
+                }
+            }
+        }
+        let j = ascii_word_end(bytes, i + 1);
+        if ends_clean(bytes, j) && j - i <= FAST_WORD {
+            let lower = ascii_lower(bytes, i, j);
+            out.push(padded_token(&lower, j - i, i));
+            // What ended the word is a separator (ASCII, clean): skip it too.
+            i = j + 1;
+            continue;
+        }
+        return i;
+    }
+    i
 }
 
 /// Whether the ASCII word ending at `j` (exclusive) ends there for good: what follows cannot
