@@ -17,7 +17,7 @@
 
 use rayon::prelude::*;
 
-use crate::shingle::mix;
+use crate::shingle::{mix, sort_by_hash};
 
 /// Bands and rows of one LSH index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -88,7 +88,10 @@ pub fn band_pairs(
         .into_par_iter()
         .map(|band| {
             let mut entries: Vec<(u32, u32)> = (0..docs).map(|d| (keys[d * stride + band], d as u32)).collect();
-            bucket_pairs(&mut entries, max_bucket)
+            // Band keys are uniform hashes: a counting sort on their top bits, stable, so the
+            // documents of a bucket stay in order as a comparison sort of (key, doc) puts them.
+            sort_by_hash(&mut entries, |e| (e.0 as u64) << 32);
+            bucket_pairs(&entries, max_bucket)
         })
         .collect();
     let mut stats = BucketStats::default();
@@ -115,10 +118,9 @@ pub struct BucketStats {
     pub largest: u64,
 }
 
-/// Sorts `entries` by key and emits, for every bucket of two or more documents, the pairs
-/// `(a, b)` with `a < b` (a pair appears once per bucket it shares).
-fn bucket_pairs<K: Ord + Copy + Send>(entries: &mut [(K, u32)], max_bucket: usize) -> (Vec<(u32, u32)>, BucketStats) {
-    entries.sort_unstable();
+/// From `entries` sorted by (key, doc), the pairs `(a, b)` with `a < b` of every bucket of two
+/// or more documents (a pair appears once per bucket it shares).
+fn bucket_pairs<K: Ord + Copy + Send>(entries: &[(K, u32)], max_bucket: usize) -> (Vec<(u32, u32)>, BucketStats) {
     let mut pairs = Vec::new();
     let mut stats = BucketStats::default();
     for bucket in entries.chunk_by(|x, y| x.0 == y.0).filter(|b| b.len() > 1) {
@@ -147,6 +149,7 @@ fn bucket_pairs<K: Ord + Copy + Send>(entries: &mut [(K, u32)], max_bucket: usiz
 /// Candidate pairs `(a, b)` with `a < b`, sorted and without repeats, from `(key, doc)` entries.
 /// `entries` is sorted in place.
 pub fn candidate_pairs(entries: &mut [(u64, u32)], max_bucket: usize) -> (Vec<(u32, u32)>, BucketStats) {
+    entries.sort_unstable();
     let (mut pairs, stats) = bucket_pairs(entries, max_bucket);
     pairs.dedup();
     (pairs, stats)
@@ -180,6 +183,35 @@ mod tests {
         assert_eq!(stats, BucketStats { buckets: 2, oversized: 0, largest: 2 });
         // Only the second band.
         assert_eq!(band_pairs(&keys, 2, 1, 1, 10).0, vec![(1, 2)]);
+    }
+
+    #[test]
+    fn band_pairs_are_every_pair_sharing_a_band_key() {
+        // 300 documents, 3 bands, keys from a small range so buckets of all sizes occur; the
+        // cap of 6 makes the larger buckets link to their first (lowest) document.
+        let (docs, stride) = (300usize, 3usize);
+        let keys: Vec<u32> = (0..docs * stride).map(|i| (mix(i as u64) % 97) as u32 * 0x0101_0101).collect();
+        for cap in [1000, 6] {
+            let mut want = Vec::new();
+            for band in 0..stride {
+                let mut buckets: std::collections::BTreeMap<u32, Vec<u32>> = Default::default();
+                for d in 0..docs {
+                    buckets.entry(keys[d * stride + band]).or_default().push(d as u32);
+                }
+                for members in buckets.values().filter(|m| m.len() > 1) {
+                    if members.len() > cap {
+                        want.extend(members[1..].iter().map(|&b| (members[0], b)));
+                    } else {
+                        for (x, &a) in members.iter().enumerate() {
+                            want.extend(members[x + 1..].iter().map(|&b| (a, b)));
+                        }
+                    }
+                }
+            }
+            want.sort_unstable();
+            want.dedup();
+            assert_eq!(band_pairs(&keys, stride, 0, stride, cap).0, want, "cap {cap}");
+        }
     }
 
     #[test]
