@@ -249,7 +249,9 @@ pub fn anchors(shingles: &[u64], out: &mut Vec<u32>) -> u8 {
     let start = out.len();
     // The densest sample, which every sparser one is taken from: rates are powers of two, so
     // `h % rate == 0` is a mask test, not a division per shingle.
-    let sample: Vec<u64> = shingles.iter().copied().filter(|&h| h & (ANCHOR_RATE - 1) == 0).collect();
+    // Room for twice the expected sample, so it is allocated once, not grown.
+    let mut sample: Vec<u64> = Vec::with_capacity(2 * shingles.len() / ANCHOR_RATE as usize + 8);
+    sample.extend(shingles.iter().copied().filter(|&h| h & (ANCHOR_RATE - 1) == 0));
     let mut rate = ANCHOR_RATE;
     let mut level = 0;
     loop {

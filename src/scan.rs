@@ -25,7 +25,7 @@ use crate::corpus::{Corpus, DocEntry};
 use crate::date::parse_timestamp;
 use crate::input::{read_paths, Chunk, InputOptions, LineRef};
 use crate::lsh::{
-    anchors, band_keys, band_pairs, candidate_pairs, choose_bands, shared_anchor_pairs, Bands, BucketStats,
+    anchors, band_keys, band_pairs, candidate_pairs, choose_bands, shared_anchor_pairs, Bands, BucketStats, MAX_ANCHORS,
 };
 use crate::messages::{Location, Messages, Reason};
 use crate::normalize::{text_fingerprint, Token, Tokenizer};
@@ -282,15 +282,18 @@ impl<'a> Worker<'a> {
             .parse_located(&self.cfg.input, self.msgs, &mut self.docs, &mut self.lines)
             .map(|(name, file)| self.spool.input(&name, &file));
         let keys_per_doc: usize = self.cfg.views.iter().map(|v| v.bands.bands).sum();
+        // Every per-document vector sized up front (anchors at about their usual count), so
+        // none is grown and copied while the chunk is sketched.
+        let n = self.docs.len();
         let mut out = ChunkOut {
-            entries: Vec::with_capacity(self.docs.len()),
-            keys: Vec::with_capacity(self.docs.len() * keys_per_doc),
-            anchors: Vec::new(),
-            anchor_counts: Vec::new(),
-            anchor_levels: Vec::new(),
-            checks: Vec::new(),
-            id_hashes: Vec::new(),
-            sources: Vec::new(),
+            entries: Vec::with_capacity(n),
+            keys: Vec::with_capacity(n * keys_per_doc),
+            anchors: Vec::with_capacity(n * MAX_ANCHORS / 2),
+            anchor_counts: Vec::with_capacity(n),
+            anchor_levels: Vec::with_capacity(n),
+            checks: Vec::with_capacity(n * CHECK_BYTES),
+            id_hashes: Vec::with_capacity(n),
+            sources: Vec::with_capacity(n),
         };
         self.buf.clear();
         let mut lens = Vec::with_capacity(self.docs.len());
