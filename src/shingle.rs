@@ -74,7 +74,8 @@ fn roll(len: usize, n: usize, seed: u64, at: impl Fn(usize) -> u64, out: &mut Ve
     }
     let n = n.min(len);
     let seed = mix(seed ^ (n as u64).wrapping_mul(P));
-    let top = (1..n).fold(1u64, |p, _| p.wrapping_mul(P));
+    // P^n: the weight the leaving value has gained by the time it is taken out.
+    let gone = (0..n).fold(1u64, |p, _| p.wrapping_mul(P));
     let mut sum = 0u64;
     for i in 0..n {
         sum = sum.wrapping_mul(P).wrapping_add(at(i));
@@ -82,7 +83,10 @@ fn roll(len: usize, n: usize, seed: u64, at: impl Fn(usize) -> u64, out: &mut Ve
     out.reserve(len - n + 1);
     out.push(mix(sum ^ seed));
     for i in n..len {
-        sum = sum.wrapping_sub(at(i - n).wrapping_mul(top)).wrapping_mul(P).wrapping_add(at(i));
+        // `(sum - at(i - n) * P^(n-1)) * P + at(i)`, rearranged (exactly, mod 2^64) so that
+        // only one multiplication and one addition wait for the previous window.
+        let step = at(i).wrapping_sub(at(i - n).wrapping_mul(gone));
+        sum = sum.wrapping_mul(P).wrapping_add(step);
         out.push(mix(sum ^ seed));
     }
 }
