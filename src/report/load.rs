@@ -515,11 +515,31 @@ fn index_matches(path: &Path) -> Result<MatchIndex> {
 }
 
 /// One pass over `documents.jsonl`: the offset of each document's line.
-fn index_documents(path: &Path) -> Result<DocIndex> {
+/// The `id` of a line of `documents.jsonl`. The lines reprint writes start with it, so only
+/// that string is parsed, not the long text after it (the index is built over every document
+/// of every cluster, the line is parsed whole when its document is shown); other lines are
+/// parsed whole.
+fn line_id(line: &[u8]) -> serde_json::Result<String> {
+    const PREFIX: &[u8] = b"{\"id\":\"";
+    if let Some(rest) = line.strip_prefix(PREFIX) {
+        // The string ends at the first quote that a backslash does not escape.
+        let mut i = 0;
+        while i < rest.len() {
+            match rest[i] {
+                b'\\' => i += 2,
+                b'"' => return serde_json::from_slice(&line[PREFIX.len() - 1..PREFIX.len() + i + 1]),
+                _ => i += 1,
+            }
+        }
+    }
     #[derive(Deserialize)]
     struct IdOnly {
         id: String,
     }
+    serde_json::from_slice::<IdOnly>(line).map(|d| d.id)
+}
+
+fn index_documents(path: &Path) -> Result<DocIndex> {
     let f = File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let mut rd = BufReader::with_capacity(1 << 16, f);
     let mut by_id: HashMap<Box<str>, (u64, u64, u64)> = HashMap::new();
@@ -533,9 +553,9 @@ fn index_documents(path: &Path) -> Result<DocIndex> {
         }
         line += 1;
         if !buf.iter().all(u8::is_ascii_whitespace) {
-            let d: IdOnly = serde_json::from_slice(&buf).with_context(|| at(path, line))?;
-            if let Some((_, first, _)) = by_id.insert(d.id.clone().into_boxed_str(), (offset, line, n as u64)) {
-                bail!("{}: document {:?} is already on line {first}", at(path, line), d.id);
+            let id = line_id(&buf).with_context(|| at(path, line))?;
+            if let Some((_, first, _)) = by_id.insert(id.clone().into_boxed_str(), (offset, line, n as u64)) {
+                bail!("{}: document {:?} is already on line {first}", at(path, line), id);
             }
         }
         offset += n as u64;
@@ -557,6 +577,18 @@ mod tests {
     }
 
     const HEADER: &str = "cluster_id,doc_id,role,relation,similarity,source,url,date,title\n";
+
+    #[test]
+    fn a_document_line_gives_its_id_wherever_the_id_is() {
+        let id = |line: &str| line_id(line.as_bytes()).ok();
+        assert_eq!(id(r#"{"id":"d1","text":"long"}"#).as_deref(), Some("d1"));
+        assert_eq!(id(r#"{"id":"say \"hi\" \\","text":"x"}"#).as_deref(), Some(r#"say "hi" \"#));
+        assert_eq!(id(r#"{"id":"caf\u00e9"}"#).as_deref(), Some("café"));
+        assert_eq!(id(r#"{"text":"x","id":"later"}"#).as_deref(), Some("later"));
+        assert_eq!(id(r#"{ "id" : "spaced" }"#).as_deref(), Some("spaced"));
+        assert_eq!(id(r#"{"id":"unterminated"#), None);
+        assert_eq!(id(r#"{"text":"no id"}"#), None);
+    }
 
     #[test]
     fn reads_clusters_largest_first_with_their_figures() {
