@@ -167,7 +167,7 @@ fn unframed(p: &Profile, in_frame: impl Fn(&u64) -> bool) -> Option<Vec<bool>> {
     let width = LONG_N.min(n);
     let mut keep = vec![true; n];
     let mut removed = false;
-    for (i, h) in p.w5_seq.iter().enumerate() {
+    for (i, h) in p.w5_seq().iter().enumerate() {
         if in_frame(h) {
             keep[i..i + width].iter_mut().for_each(|k| *k = false);
             removed = true;
@@ -210,7 +210,7 @@ mod tests {
         let mut entries = Vec::new();
         for (d, p) in pages.iter().enumerate() {
             let mut a = Vec::new();
-            anchors(&p.w5_seq, &mut a);
+            anchors(&p.w5_seq(), &mut a);
             entries.extend(a.into_iter().map(|x| (x, d as u32)));
         }
         entries.sort_unstable();

@@ -29,9 +29,9 @@ pub struct Profile {
     pub tokens: Vec<Token>,
     pub fingerprint: u64,
     pub w3: Vec<u64>,
-    /// Word 5-grams in text order, each with its position sorted by hash (for coverage), and
-    /// as a sorted set (for intersections).
-    pub w5_seq: Vec<u64>,
+    /// Word 5-grams, each with its position, sorted by hash (for coverage), and as a sorted set
+    /// (for intersections). Text order is not kept: [`Profile::w5_seq`] rebuilds it for the
+    /// rare use, so a block of profiles held for verification is smaller.
     pub w5_at: Vec<(u64, u32)>,
     pub w5: Vec<u64>,
     pub skeleton: Vec<u64>,
@@ -49,18 +49,29 @@ impl Profile {
         let mut w5_seq = Vec::with_capacity(tokens.len());
         shingles(&tokens, View::Words, LONG_N, &mut scratch, &mut w5_seq);
         let mut w5_at: Vec<(u64, u32)> = w5_seq.iter().enumerate().map(|(i, &h)| (h, i as u32)).collect();
+        drop(w5_seq);
         crate::shingle::sort_by_hash(&mut w5_at, |x| x.0);
         let mut w5: Vec<u64> = w5_at.iter().map(|x| x.0).collect();
         w5.dedup();
         Profile {
             fingerprint: text_fingerprint(&tokens),
             w3: shingle_set(&tokens, View::Words, SHORT_N, &mut scratch),
-            w5_seq,
             w5_at,
             w5,
             skeleton: shingle_set(&tokens, View::Skeleton, SKELETON_N, &mut scratch),
             tokens,
         }
+    }
+}
+
+impl Profile {
+    /// The word 5-grams in text order (the `i`th is the shingle starting at word `i`).
+    pub fn w5_seq(&self) -> Vec<u64> {
+        let mut seq = vec![0; self.w5_at.len()];
+        for &(h, i) in &self.w5_at {
+            seq[i as usize] = h;
+        }
+        seq
     }
 }
 
@@ -302,7 +313,7 @@ pub(crate) mod tests {
         let b = Profile::new(&copy);
         for (p, other) in [(&a, &b), (&b, &a)] {
             let mut covered = vec![false; p.tokens.len()];
-            for (i, h) in p.w5_seq.iter().enumerate() {
+            for (i, h) in p.w5_seq().iter().enumerate() {
                 if other.w5.binary_search(h).is_ok() {
                     covered[i..i + LONG_N].iter_mut().for_each(|c| *c = true);
                 }
