@@ -582,7 +582,7 @@ impl Verifier<'_> {
 
 /// Pairs verified per block: the profiles of a block's documents are built once each (in
 /// parallel) and dropped after it, so memory stays bounded (a profile is ~50 bytes per word).
-const VERIFY_BLOCK: usize = 1024;
+const VERIFY_BLOCK: usize = 512;
 
 /// Verifies candidate pairs in parallel, a block of pairs at a time, building each document's
 /// profile once per block however many of the block's pairs it is in. Returns the pairs that
