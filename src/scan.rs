@@ -581,7 +581,7 @@ impl Verifier<'_> {
 }
 
 /// Pairs verified per block: the profiles of a block's documents are built once each (in
-/// parallel) and dropped after it, so memory stays bounded (a profile is ~50 bytes per word).
+/// parallel) and dropped after it, so memory stays bounded (a profile is ~60 bytes per word).
 const VERIFY_BLOCK: usize = 512;
 
 /// Verifies candidate pairs in parallel, a block of pairs at a time, building each document's
