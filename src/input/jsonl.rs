@@ -113,7 +113,9 @@ fn send_lines(src: &FileSource, buf: &mut Vec<u8>, end: usize, line: u64, read: 
     }
     let offset = read - buf.len() as u64;
     let source = src.lines.as_ref().map(|file| LineSource { file: Arc::clone(file), offset });
-    let rest = buf[end..].to_vec();
+    // The next buffer is allocated at its full size at once, not grown (and copied) read by read.
+    let mut rest = Vec::with_capacity(buf.capacity().max(CHUNK_BYTES + READ_BYTES));
+    rest.extend_from_slice(&buf[end..]);
     buf.truncate(end);
     let data = std::mem::replace(buf, rest);
     let breaks = memchr::memchr_iter(b'\n', &data).count() as u64;
