@@ -167,8 +167,10 @@ fn unframed(p: &Profile, in_frame: impl Fn(&u64) -> bool) -> Option<Vec<bool>> {
     let width = LONG_N.min(n);
     let mut keep = vec![true; n];
     let mut removed = false;
-    for (i, h) in p.w5_seq().iter().enumerate() {
-        if in_frame(h) {
+    // In hash order: which words a frame shingle covers does not depend on the order visited.
+    for &(h, i) in &p.w5_at {
+        let i = i as usize;
+        if in_frame(&h) {
             keep[i..i + width].iter_mut().for_each(|k| *k = false);
             removed = true;
         }

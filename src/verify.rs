@@ -30,14 +30,25 @@ pub struct Profile {
     pub fingerprint: u64,
     pub w3: Vec<u64>,
     /// Word 5-grams, each with its position, sorted by hash (for coverage), and as a sorted set
-    /// (for intersections). Text order is not kept: [`Profile::w5_seq`] rebuilds it for the
-    /// rare use, so a block of profiles held for verification is smaller.
+    /// (for intersections). Text order is not kept (the positions give it), so a block of
+    /// profiles held for verification is smaller.
     pub w5_at: Vec<(u64, u32)>,
     pub w5: Vec<u64>,
     pub skeleton: Vec<u64>,
 }
 
 impl Profile {
+    /// The word 5-grams in text order (the `i`th is the shingle starting at word `i`), for
+    /// tests that compare with a direct computation.
+    #[cfg(test)]
+    pub(crate) fn w5_seq(&self) -> Vec<u64> {
+        let mut seq = vec![0; self.w5_at.len()];
+        for &(h, i) in &self.w5_at {
+            seq[i as usize] = h;
+        }
+        seq
+    }
+
     pub fn new(text: &str) -> Profile {
         let mut tokens = Vec::new();
         Tokenizer::new().tokenize(text, &mut tokens);
@@ -61,17 +72,6 @@ impl Profile {
             skeleton: shingle_set(&tokens, View::Skeleton, SKELETON_N, &mut scratch),
             tokens,
         }
-    }
-}
-
-impl Profile {
-    /// The word 5-grams in text order (the `i`th is the shingle starting at word `i`).
-    pub fn w5_seq(&self) -> Vec<u64> {
-        let mut seq = vec![0; self.w5_at.len()];
-        for &(h, i) in &self.w5_at {
-            seq[i as usize] = h;
-        }
-        seq
     }
 }
 
