@@ -465,13 +465,21 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
         let expected = |i: (u16, u8)| i.0 as f64 / 4f64.powi((level - i.1) as i32);
         shared >= MIN_SHARED_ANCHORS && shared as f64 >= 0.25 * expected(ia).min(expected(ib))
     };
-    let (pairs, buckets) = shared_anchor_pairs(&mut anchor_entries, cfg.max_bucket, enough);
-    let boilerplate = Boilerplate::find(
-        &anchor_entries,
-        &sources,
-        |d| corpus.docs[d as usize].fingerprint,
-        |d| corpus.word_shingles(d),
-    )?;
+    // Pairs by shared anchors and each site's boilerplate come from the same sorted entries;
+    // found side by side, the one's sequential passes overlap the other's reading back.
+    anchor_entries.par_sort_unstable();
+    let ((pairs, buckets), boilerplate) = rayon::join(
+        || shared_anchor_pairs(&anchor_entries, cfg.max_bucket, enough),
+        || {
+            Boilerplate::find(
+                &anchor_entries,
+                &sources,
+                |d| corpus.docs[d as usize].fingerprint,
+                |d| corpus.word_shingles(d),
+            )
+        },
+    );
+    let boilerplate = boilerplate?;
     drop(anchor_entries);
     if cfg.anchors {
         candidates.push(CandidateStats { view: "anchors".into(), pairs: pairs.len() as u64, buckets });
