@@ -288,16 +288,18 @@ fn gather(flags: u64) -> u64 {
 /// The token of the ASCII word of `len` letters and digits (at most [`FAST_WORD`]) at `start`.
 #[inline(always)]
 fn ascii_token(bytes: &[u8], start: usize, len: usize) -> Token {
-    let load = |at: usize| bytes.get(at..at + 8).map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()));
-    if len < 8 {
-        if let Some(chunk) = load(start) {
-            return short_token((chunk | (0x20 * ONES)) & low_bytes(len), len, start);
-        }
-    } else if len < 16 {
-        if let (Some(first), Some(next)) = (load(start), load(start + 8)) {
-            let lower = [first | (0x20 * ONES), (next | (0x20 * ONES)) & low_bytes(len - 8)];
-            return long_token(lower, len, start);
-        }
+    if let (true, Some(two)) = (len < 16, bytes.get(start..start + 16)) {
+        // Without a branch on the length (random, so often mispredicted): both eight-byte
+        // halves are loaded and masked, both hash steps computed, and the length picks.
+        let first = u64::from_le_bytes(two[..8].try_into().unwrap_or_default());
+        let next = u64::from_le_bytes(two[8..].try_into().unwrap_or_default());
+        let first = (first | (0x20 * ONES)) & (u64::MAX >> (64 - 8 * len.min(8)));
+        let next = (next | (0x20 * ONES)) & low_bytes(len.saturating_sub(8));
+        let one = mix(WORD_SEED ^ (len as u64).wrapping_mul(WORD_LEN) ^ first);
+        let both = mix(one ^ next);
+        let hash = if len > 8 { both } else { one };
+        let stopword = crate::stopwords::is_stopword_packed(len, first);
+        return Token { hash, start: start as u32, end: (start + len) as u32, stopword };
     }
     padded_token(&ascii_lower(bytes, start, start + len), len, start)
 }
