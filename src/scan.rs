@@ -20,7 +20,7 @@ use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::boilerplate::{source_key, Boilerplate};
-use crate::cluster::{anchored, components, Link};
+use crate::cluster::{anchored, components, Link, UnionFind};
 use crate::corpus::{Corpus, DocEntry};
 use crate::date::parse_timestamp;
 use crate::input::{read_paths, Chunk, InputOptions, LineRef};
@@ -594,12 +594,13 @@ const VERIFY_BLOCK: usize = 512;
 
 /// Verifies candidate pairs in parallel, a block of pairs at a time, building each document's
 /// profile once per block however many of the block's pairs it is in. Returns the pairs that
-/// are copies, with their measures.
+/// are copies, with their measures, in the order of `pairs`.
 fn verify_pairs(verifier: &Verifier, pairs: &[(u32, u32)]) -> Result<Vec<(u32, u32, Measures)>> {
     let corpus = verifier.corpus;
+    let (pairs, blocks) = verification_blocks(pairs, VERIFY_BLOCK);
     let mut verified = Vec::new();
     let mut docs: Vec<u32> = Vec::new();
-    for block in pairs.chunks(VERIFY_BLOCK) {
+    for block in blocks.iter().map(|r| &pairs[r.clone()]) {
         docs.clear();
         docs.extend(block.iter().flat_map(|p| [p.0, p.1]));
         docs.sort_unstable();
@@ -615,7 +616,48 @@ fn verify_pairs(verifier: &Verifier, pairs: &[(u32, u32)]) -> Result<Vec<(u32, u
             .collect();
         verified.extend(found);
     }
+    verified.par_sort_unstable_by_key(|v| (v.0, v.1));
     Ok(verified)
+}
+
+/// `pairs` reordered by connected component of the candidate graph, and cut into blocks of
+/// about `size` pairs that keep each component whole (one larger than `2 * size` pairs is cut
+/// in pieces of `size`). A document's pairs are all within its component, so it is profiled
+/// once rather than once in every block that its pairs happen to fall in.
+fn verification_blocks(pairs: &[(u32, u32)], size: usize) -> (Vec<(u32, u32)>, Vec<std::ops::Range<usize>>) {
+    let mut docs: Vec<u32> = pairs.iter().flat_map(|&(a, b)| [a, b]).collect();
+    docs.par_sort_unstable();
+    docs.dedup();
+    let index = |d: u32| docs.binary_search(&d).unwrap_or_default() as u32;
+    let mut uf = UnionFind::new(docs.len());
+    for &(a, b) in pairs {
+        uf.union(index(a), index(b));
+    }
+    let mut keyed: Vec<(u32, (u32, u32))> = pairs.iter().map(|&p| (uf.find(index(p.0)), p)).collect();
+    keyed.par_sort_unstable();
+    let mut blocks = Vec::new();
+    let (mut start, mut at) = (0, 0);
+    for component in keyed.chunk_by(|x, y| x.0 == y.0) {
+        if component.len() > 2 * size {
+            if at > start {
+                blocks.push(start..at);
+            }
+            blocks.extend((at..at + component.len()).step_by(size).map(|s| s..(s + size).min(at + component.len())));
+            start = at + component.len();
+        } else if at + component.len() - start > 2 * size {
+            blocks.push(start..at);
+            start = at;
+        }
+        at += component.len();
+        if at - start >= size {
+            blocks.push(start..at);
+            start = at;
+        }
+    }
+    if at > start {
+        blocks.push(start..at);
+    }
+    (keyed.into_iter().map(|k| k.1).collect(), blocks)
 }
 
 fn build_clusters(
@@ -744,6 +786,46 @@ mod tests {
         let (mut scratch, mut out) = (Vec::new(), Vec::new());
         shingles(&tokens, View::Skeleton, SKELETON_SHINGLE, &mut scratch, &mut out);
         has_skeleton(&tokens, out.len())
+    }
+
+    #[test]
+    fn verification_blocks_keep_components_whole_and_cover_every_pair_once() {
+        // Components of 1, 3, 6 and 40 pairs (one pair, a chain, a clique, a star), their
+        // pairs interleaved as the sorted candidate list interleaves them.
+        let mut pairs = vec![(0, 1), (2, 3), (3, 4), (4, 5)];
+        pairs.extend((10..14).flat_map(|a| (a + 1..14).map(move |b| (a, b))).take(7));
+        pairs.extend((101..141).map(|b| (6, b)));
+        pairs.sort_unstable();
+        let component = |p: (u32, u32)| match p.0 {
+            0 => 0,
+            2..=4 => 1,
+            10..=13 => 2,
+            _ => 3,
+        };
+        for size in [1, 2, 4, 8, 64] {
+            let (ordered, blocks) = verification_blocks(&pairs, size);
+            let mut seen = ordered.clone();
+            seen.sort_unstable();
+            assert_eq!(seen, pairs, "size {size}: every pair once");
+            assert_eq!(blocks.first().map(|b| b.start), Some(0));
+            assert!(blocks.windows(2).all(|w| w[0].end == w[1].start), "size {size}: contiguous");
+            assert_eq!(blocks.last().map(|b| b.end), Some(ordered.len()));
+            for b in &blocks {
+                assert!(!b.is_empty() && b.len() <= 2 * size, "size {size}: block {b:?}");
+            }
+            // A component of at most 2 * size pairs lies within one block.
+            for c in 0..4 {
+                let at: Vec<usize> = (0..ordered.len()).filter(|&i| component(ordered[i]) == c).collect();
+                assert!(at.windows(2).all(|w| w[1] == w[0] + 1), "size {size}: component {c} together");
+                let n = at.len();
+                let split = blocks.iter().filter(|b| at.iter().any(|i| b.contains(i))).count();
+                if n <= 2 * size {
+                    assert_eq!(split, 1, "size {size}: component {c} of {n} pairs kept whole");
+                } else {
+                    assert_eq!(split, n.div_ceil(size), "size {size}: component {c} in pieces of {size}");
+                }
+            }
+        }
     }
 
     #[test]

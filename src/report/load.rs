@@ -685,10 +685,8 @@ mod tests {
         let d = dir_with(&[("clusters.csv", &clusters)]);
         let index = ReportDir::open(d.path(), None).unwrap();
         let mut r = index.reader().unwrap();
-        let originals: Vec<String> = [1, 0, 0, 1, 1]
-            .into_iter()
-            .map(|k| r.cluster(&index.clusters[k]).unwrap().original.doc_id)
-            .collect();
+        let originals: Vec<String> =
+            [1, 0, 0, 1, 1].into_iter().map(|k| r.cluster(&index.clusters[k]).unwrap().original.doc_id).collect();
         assert_eq!(originals, ["a", "c", "c", "a", "a"]);
     }
 
