@@ -243,12 +243,8 @@ enum Block {
 /// Takes the words that end inside the block and cleanly (see [`ends_clean`]).
 #[inline(always)]
 fn block_words(bytes: &[u8], i: usize, out: &mut Vec<Token>) -> Block {
-    let (mut word, mut high) = (0u64, 0u64);
-    for (k, chunk) in bytes[i..i + BLOCK].chunks_exact(8).enumerate() {
-        let chunk = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        word |= gather(word_bytes(chunk)) << (8 * k);
-        high |= gather(chunk & HIGH) << (8 * k);
-    }
+    let masks = block_masks(bytes[i..i + BLOCK].try_into().unwrap_or(&[0; BLOCK]));
+    let (word, high, unclean) = (masks.word, masks.high, masks.unclean());
     // The block starts between words, so a word byte at bit 0 starts a word.
     let mut starts = word & !(word << 1);
     let mut ends = !word & (word << 1);
@@ -267,7 +263,7 @@ fn block_words(bytes: &[u8], i: usize, out: &mut Vec<Token>) -> Block {
         starts &= starts - 1;
         ends &= ends - 1;
         let (start, len) = (i + s as usize, (e - s) as usize);
-        if len > FAST_WORD || !ends_clean(bytes, i + e as usize) {
+        if len > FAST_WORD || unclean & (1 << e) != 0 {
             return Block::Stop(start);
         }
         out.push(ascii_token(bytes, start, len));
@@ -278,11 +274,83 @@ fn block_words(bytes: &[u8], i: usize, out: &mut Vec<Token>) -> Block {
     Block::Next(i + BLOCK)
 }
 
-/// The high bits of the eight bytes of `flags` (only high bits set) as the low eight bits of
-/// the result, byte `k` at bit `k`: one multiplication moves each to its place.
+/// Classes of the 64 bytes of a block, as bit masks (byte `k` at bit `k`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct BlockMasks {
+    /// ASCII letters and digits.
+    word: u64,
+    /// Non-ASCII bytes.
+    high: u64,
+    digit: u64,
+    apostrophe: u64,
+    /// `.` and `,`.
+    decimal: u64,
+}
+
+impl BlockMasks {
+    /// The bytes after which an ASCII word does not end cleanly (see [`ends_clean`]): an
+    /// apostrophe, a non-ASCII byte, or `.` or `,` between two digits. The byte after the block
+    /// is unknown, so a `.` or `,` at its end counts as between digits (the general path then
+    /// decides).
+    #[inline(always)]
+    fn unclean(&self) -> u64 {
+        let digit_after = (self.digit >> 1) | (1 << (BLOCK - 1));
+        self.apostrophe | self.high | (self.decimal & (self.digit << 1) & digit_after)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn gather(flags: u64) -> u64 {
-    ((flags >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
+fn block_masks(block: &[u8; BLOCK]) -> BlockMasks {
+    // SAFETY: SSE2 is part of every x86_64 processor (the target's baseline), and
+    // `sse2_block_masks` reads memory only through the safe slice it is given.
+    unsafe { sse2_block_masks(block) }
+}
+
+/// [`block_masks`] sixteen bytes at a time: a comparison per class, and one instruction to
+/// gather the bytes' results into bits.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+#[inline]
+fn sse2_block_masks(block: &[u8; BLOCK]) -> BlockMasks {
+    use std::arch::x86_64::*;
+    let mut m = BlockMasks { word: 0, high: 0, digit: 0, apostrophe: 0, decimal: 0 };
+    let set = |b: u8| _mm_set1_epi8(b as i8);
+    for (k, part) in block.chunks_exact(16).enumerate() {
+        let half = |at: usize| u64::from_le_bytes(part[at..at + 8].try_into().unwrap_or_default()) as i64;
+        let v = _mm_set_epi64x(half(8), half(0));
+        // Signed comparisons: a non-ASCII byte is negative, so in no range.
+        let within = |x, lo: u8, hi: u8| _mm_and_si128(_mm_cmpgt_epi8(x, set(lo - 1)), _mm_cmplt_epi8(x, set(hi + 1)));
+        let bits = |x| (_mm_movemask_epi8(x) as u16 as u64) << (16 * k);
+        let digit = within(v, b'0', b'9');
+        m.word |= bits(_mm_or_si128(digit, within(_mm_or_si128(v, set(0x20)), b'a', b'z')));
+        m.high |= bits(v);
+        m.digit |= bits(digit);
+        m.apostrophe |= bits(_mm_cmpeq_epi8(v, set(b'\'')));
+        m.decimal |= bits(_mm_or_si128(_mm_cmpeq_epi8(v, set(b'.')), _mm_cmpeq_epi8(v, set(b','))));
+    }
+    m
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn block_masks(block: &[u8; BLOCK]) -> BlockMasks {
+    portable_block_masks(block)
+}
+
+/// [`block_masks`] a byte at a time, for other processors (and to test the fast one against).
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn portable_block_masks(block: &[u8; BLOCK]) -> BlockMasks {
+    let mut m = BlockMasks { word: 0, high: 0, digit: 0, apostrophe: 0, decimal: 0 };
+    for (k, &b) in block.iter().enumerate() {
+        let bit = |on: bool| (on as u64) << k;
+        m.word |= bit(b.is_ascii_alphanumeric());
+        m.high |= bit(b >= 0x80);
+        m.digit |= bit(b.is_ascii_digit());
+        m.apostrophe |= bit(b == b'\'');
+        m.decimal |= bit(b == b'.' || b == b',');
+    }
+    m
 }
 
 /// The token of the ASCII word of `len` letters and digits (at most [`FAST_WORD`]) at `start`.
@@ -650,11 +718,38 @@ mod tests {
     }
 
     #[test]
-    fn gather_puts_byte_k_at_bit_k() {
-        for flags in 0..=255u64 {
-            let spread = (0..8).fold(0u64, |m, k| m | ((flags >> k) & 1) << (8 * k + 7));
-            assert_eq!(gather(spread), flags);
+    fn block_masks_classify_every_byte_at_every_place() {
+        // A sentence of every class, 64 bytes long.
+        let text = |end: u8| -> [u8; BLOCK] {
+            let mut block = [b' '; BLOCK];
+            let s = "The 3.5 per cent rise, Mr O'Neill said, is 1,400 jobs é ok";
+            block[..s.len()].copy_from_slice(s.as_bytes());
+            block[BLOCK - 1] = end;
+            block
+        };
+        for b in 0..=255u8 {
+            for at in 0..BLOCK {
+                let mut block = text(b'_');
+                block[at] = b;
+                let m = block_masks(&block);
+                assert_eq!(m, portable_block_masks(&block), "byte {b:#x} at {at}");
+                let bit = |mask: u64| mask >> at & 1 == 1;
+                assert_eq!(bit(m.word), b.is_ascii_alphanumeric(), "byte {b:#x} at {at}");
+                assert_eq!(bit(m.high), b >= 0x80);
+                assert_eq!(bit(m.digit), b.is_ascii_digit());
+                assert_eq!(bit(m.apostrophe), b == b'\'');
+                assert_eq!(bit(m.decimal), b == b'.' || b == b',');
+            }
         }
+        // A word's end is unclean where ends_clean says so (and at a `.` or `,` that ends the
+        // block, whose next byte is not in it).
+        let mut block = text(b'.');
+        block[BLOCK - 2] = b'7';
+        let unclean = block_masks(&block).unclean();
+        for j in 1..BLOCK - 1 {
+            assert_eq!(unclean >> j & 1 == 1, !ends_clean(&block, j), "at {j}");
+        }
+        assert_eq!(unclean >> (BLOCK - 1), 1);
     }
 
     #[test]
