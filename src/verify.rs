@@ -150,18 +150,21 @@ impl Coverage {
     /// `p`'s 5-grams in hash order with `other`'s, without a branch on the comparison.
     pub fn of(p: &Profile, other_w5: &[u64]) -> Coverage {
         let n = p.tokens.len();
-        let width = LONG_N.min(n);
-        let mut covered = vec![false; n];
+        // LONG_N bytes of slack past the end, so every 5-gram marks a constant width (a few
+        // stores, not a call to memset); a text shorter than that has one 5-gram, of all of it,
+        // and what lies past its end is not counted.
+        let mut covered = vec![false; n + LONG_N];
         let (mine, mut i, mut j) = (&p.w5_at, 0, 0);
         while i < mine.len() && j < other_w5.len() {
             let ((x, at), y) = (mine[i], other_w5[j]);
             if x == y {
-                covered[at as usize..at as usize + width].iter_mut().for_each(|c| *c = true);
+                covered[at as usize..][..LONG_N].fill(true);
             }
             // `mine` may repeat a 5-gram (at other positions); `other_w5` does not.
             i += (x <= y) as usize;
             j += (y < x) as usize;
         }
+        covered.truncate(n);
         let (Some(first), Some(last)) = (covered.iter().position(|&c| c), covered.iter().rposition(|&c| c)) else {
             return Coverage { tokens: n as u32, covered: 0, first: 1, last: 0, gaps: 0 };
         };
@@ -326,6 +329,18 @@ pub(crate) mod tests {
         let c = Coverage::of(&b, &a.w5);
         assert!(c.gaps >= 1, "the edit leaves a gap");
         assert!(c.outside() >= 9, "the tail is not covered");
+    }
+
+    #[test]
+    fn coverage_of_texts_shorter_than_a_five_gram() {
+        for text in ["one", "one two", "one two three four"] {
+            let p = Profile::new(text);
+            let c = Coverage::of(&p, &p.w5);
+            let n = p.tokens.len() as u32;
+            assert_eq!((c.tokens, c.covered, c.first, c.last, c.gaps), (n, n, 0, n - 1, 0), "{text}");
+            let none = Coverage::of(&p, &[]);
+            assert_eq!((none.covered, none.outside()), (0, n), "{text}");
+        }
     }
 
     #[test]
