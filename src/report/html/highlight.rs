@@ -80,7 +80,7 @@ impl<'a> Cursor<'a> {
         while self.at_char < c && self.at_byte < bytes.len() {
             let want = (c - self.at_char).min(bytes.len() - self.at_byte);
             let window = &bytes[self.at_byte..self.at_byte + want];
-            let ascii = window.iter().position(|b| !b.is_ascii()).unwrap_or(want);
+            let ascii = ascii_prefix(window);
             self.at_byte += ascii;
             self.at_char += ascii;
             if ascii < want {
@@ -96,6 +96,19 @@ impl<'a> Cursor<'a> {
         }
         self.at_byte.min(self.text.len())
     }
+}
+
+/// How many bytes at the start of `bytes` are ASCII: eight at a time, by their high bits.
+fn ascii_prefix(bytes: &[u8]) -> usize {
+    let mut n = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let high = u64::from_le_bytes(chunk.try_into().unwrap_or_default()) & 0x8080_8080_8080_8080;
+        if high != 0 {
+            return n + (high.trailing_zeros() / 8) as usize;
+        }
+        n += 8;
+    }
+    n + bytes[n..].iter().position(|b| !b.is_ascii()).unwrap_or(bytes.len() - n)
 }
 
 /// Writes escaped text, counting characters against the limit.
@@ -261,6 +274,19 @@ pub fn highlight(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_prefix_stops_at_the_first_non_ascii_byte() {
+        for len in 0..20 {
+            for at in 0..=len {
+                let mut bytes = vec![b'a'; len];
+                if at < len {
+                    bytes[at] = 0xc3;
+                }
+                assert_eq!(ascii_prefix(&bytes), at, "{len} {at}");
+            }
+        }
+    }
 
     #[test]
     fn the_cursor_finds_the_byte_of_each_character() {
