@@ -467,7 +467,7 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
     };
     // Pairs by shared anchors and each site's boilerplate come from the same sorted entries;
     // found side by side, the one's sequential passes overlap the other's reading back.
-    anchor_entries.par_sort_unstable();
+    crate::shingle::par_sort_keyed(&mut anchor_entries);
     let ((pairs, buckets), boilerplate) = rayon::join(
         || shared_anchor_pairs(&anchor_entries, cfg.max_bucket, enough),
         || {
