@@ -573,14 +573,26 @@ struct Verifier<'a> {
 
 impl Verifier<'_> {
     fn measure(&self, x: u32, a: &Profile, y: u32, b: &Profile) -> Measures {
+        self.measure_with(x, a, y, b, Measures::of)
+    }
+
+    /// `measure(a, b)`, on the texts without their site's boilerplate when they share a site.
+    fn measure_with<T>(
+        &self,
+        x: u32,
+        a: &Profile,
+        y: u32,
+        b: &Profile,
+        measure: impl Fn(&Profile, &Profile) -> T,
+    ) -> T {
         let source = self.sources[x as usize];
         // Identical texts are copies whatever frames them.
         if source == self.sources[y as usize] && a.fingerprint != b.fingerprint {
             if let Some((a, b)) = self.boilerplate.strip(source, a, b) {
-                return Measures::of(&a, &b);
+                return measure(&a, &b);
             }
         }
-        Measures::of(a, b)
+        measure(a, b)
     }
 
     fn measure_docs(&self, x: u32, y: u32) -> Result<Measures> {
@@ -609,10 +621,7 @@ fn verify_pairs(verifier: &Verifier, pairs: &[(u32, u32)]) -> Result<Vec<(u32, u
         let profile = |d: u32| &profiles[docs.binary_search(&d).unwrap_or_default()];
         let found: Vec<(u32, u32, Measures)> = block
             .par_iter()
-            .filter_map(|&(x, y)| {
-                let m = verifier.measure(x, profile(x), y, profile(y));
-                m.is_copy().then_some((x, y, m))
-            })
+            .filter_map(|&(x, y)| Some((x, y, verifier.measure_with(x, profile(x), y, profile(y), Measures::of_copy)?)))
             .collect();
         verified.extend(found);
     }

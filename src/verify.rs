@@ -218,15 +218,34 @@ const MIN_SHARED_SKELETON: usize = 20;
 
 impl Measures {
     pub fn of(a: &Profile, b: &Profile) -> Measures {
+        Measures::deciding(a, b).completed(a, b)
+    }
+
+    /// [`Measures::of`] when the pair is a copy; `None` when it is not, found without the
+    /// measures that only describe a copy (5-gram overlap, coverage: three of the five merges).
+    pub fn of_copy(a: &Profile, b: &Profile) -> Option<Measures> {
+        let m = Measures::deciding(a, b);
+        m.is_copy().then(|| m.completed(a, b))
+    }
+
+    /// The measures [`Measures::is_copy`] decides on; the others are left empty.
+    fn deciding(a: &Profile, b: &Profile) -> Measures {
         Measures {
             same_text: a.fingerprint == b.fingerprint && !a.tokens.is_empty(),
             short: Overlap::of(&a.w3, &b.w3),
-            long: Overlap::of(&a.w5, &b.w5),
             skeleton: Overlap::of(&a.skeleton, &b.skeleton),
             tokens_a: a.tokens.len(),
             tokens_b: b.tokens.len(),
+            ..Measures::default()
+        }
+    }
+
+    fn completed(self, a: &Profile, b: &Profile) -> Measures {
+        Measures {
+            long: Overlap::of(&a.w5, &b.w5),
             cover_a: Coverage::of(a, &b.w5),
             cover_b: Coverage::of(b, &a.w5),
+            ..self
         }
     }
 
@@ -341,6 +360,27 @@ pub(crate) mod tests {
             let none = Coverage::of(&p, &[]);
             assert_eq!((none.covered, none.outside()), (0, n), "{text}");
         }
+    }
+
+    #[test]
+    fn a_copy_is_decided_without_the_measures_that_only_describe_it() {
+        let unrelated = "Markets rallied on Friday after the central bank held its rate, and traders \
+            said the decision had been expected for weeks by most of the people they spoke to.";
+        let excerpt = &STORY[..200];
+        let wrapped = format!("Home | News | Sport. {STORY} Share this story. All rights reserved.");
+        let spun = STORY.replace("fighting", "battling").replace("destroyed", "wrecked").replace("lost", "gone");
+        let texts = [STORY, unrelated, excerpt, wrapped.as_str(), spun.as_str()];
+        let mut copies = 0;
+        for x in texts {
+            for y in texts {
+                let (a, b) = (Profile::new(x), Profile::new(y));
+                let full = Measures::of(&a, &b);
+                assert_eq!(Measures::deciding(&a, &b).is_copy(), full.is_copy());
+                assert_eq!(Measures::of_copy(&a, &b), full.is_copy().then_some(full));
+                copies += full.is_copy() as usize;
+            }
+        }
+        assert_eq!(copies, 4 * 4 + 1, "the story's four versions are copies of each other");
     }
 
     #[test]
