@@ -55,11 +55,13 @@ pub fn run_scan_with(cfg: &ScanConfig, out: &Path, msgs: &Messages, html: bool) 
     let t = std::time::Instant::now();
     // The evidence and the documents come from one parallel pass over the clusters; the small
     // files are written meanwhile.
+    let mut lines = Vec::new();
     let (evidence, files) = rayon::join(
         || {
             report::write_atomic(out, "documents.jsonl", |documents| {
                 report::write_atomic(out, "matches.csv", |matches| {
-                    report::csv::write_matches_and_documents(&result, matches, documents)
+                    lines = report::csv::write_matches_and_documents(&result, matches, documents)?;
+                    Ok(())
                 })
             })
         },
@@ -76,7 +78,8 @@ pub fn run_scan_with(cfg: &ScanConfig, out: &Path, msgs: &Messages, html: bool) 
         // Before summary.json, which marks the report complete.
         let t = std::time::Instant::now();
         let overview = report::load::Overview::from_summary(&summary)?;
-        report::html::write_report_with(out, Some(overview), &Default::default())?;
+        let documents = report::load::DocIndex::of_lines(&out.join("documents.jsonl"), lines)?;
+        report::html::write_report_with(out, Some(overview), Some(documents), &Default::default())?;
         summary.timings_seconds.report += t.elapsed().as_secs_f64();
     }
     report::write_atomic(out, "summary.json", |w| summary.write_json(w))?;

@@ -109,13 +109,15 @@ pub fn write_matches_and_documents(
     r: &ScanResult,
     matches: &mut (dyn Write + Send),
     documents: &mut (dyn Write + Send),
-) -> Result<()> {
+) -> Result<Vec<(String, u64)>> {
     let mut out = csv::Writer::from_writer(matches);
     out.write_record(MATCH_COLUMNS)?;
-    let mut write = |found: Vec<Result<(Vec<Evidence>, Vec<u8>)>>| -> Result<()> {
+    let mut written = Vec::new();
+    let mut write = |found: Vec<Result<ClusterEvidence>>| -> Result<()> {
         for cluster in found {
-            let (evidence, lines) = cluster?;
+            let (evidence, lines, ids) = cluster?;
             documents.write_all(&lines)?;
+            written.extend(ids);
             for (a, b, ms) in evidence {
                 for m in ms {
                     out.write_record([
@@ -144,32 +146,39 @@ pub fn write_matches_and_documents(
     }
     write(pending)?;
     out.flush()?;
-    Ok(())
+    Ok(written)
 }
 
 /// The original's id, the copy's id and their matches.
 type Evidence = (String, String, Vec<Match>);
 
+/// A cluster's evidence, its documents as JSON lines, and the id and length of each line.
+type ClusterEvidence = (Vec<Evidence>, Vec<u8>, Vec<(String, u64)>);
+
 /// The evidence of each copy of `c`, copies in id order, and the cluster's documents as JSON
 /// lines, original first.
-fn cluster_matches(r: &ScanResult, c: &Cluster) -> Result<(Vec<Evidence>, Vec<u8>)> {
+fn cluster_matches(r: &ScanResult, c: &Cluster) -> Result<ClusterEvidence> {
     let mut tokenizer = Tokenizer::new();
     let mut lines = Vec::new();
+    let mut ids = Vec::with_capacity(c.copies.len() + 1);
     let original = r.corpus.document(c.original)?;
     serde_json::to_writer(&mut lines, &original)?;
     lines.push(b'\n');
+    ids.push((original.id.clone(), lines.len() as u64));
     let mut a = Vec::new();
     tokenizer.tokenize(&original.text, &mut a);
     let mut b = Vec::new();
     let mut out = Vec::with_capacity(c.copies.len());
     for cp in &c.copies {
         let copy = r.corpus.document(cp.doc)?;
+        let start = lines.len();
         serde_json::to_writer(&mut lines, &copy)?;
         lines.push(b'\n');
+        ids.push((copy.id.clone(), (lines.len() - start) as u64));
         b.clear();
         tokenizer.tokenize(&copy.text, &mut b);
         out.push((original.id.clone(), copy.id, matches(&original.text, &a, &copy.text, &b)));
     }
     out.sort_by(|x, y| x.1.cmp(&y.1));
-    Ok((out, lines))
+    Ok((out, lines, ids))
 }

@@ -35,7 +35,7 @@ use anyhow::{Context, Result};
 use rayon::prelude::*;
 
 use crate::origin::Relation;
-use crate::report::load::{Cluster, Doc, Member, Overview, Reader, ReportDir, Segment, DOCUMENTS, MATCHES};
+use crate::report::load::{Cluster, Doc, DocIndex, Member, Overview, Reader, ReportDir, Segment, DOCUMENTS, MATCHES};
 use crate::report::write_atomic;
 pub use highlight::TextLimits;
 use highlight::{highlight, Side};
@@ -74,13 +74,19 @@ pub struct Written {
 
 /// Rebuilds `report.html` (and its pages) from the report files in `dir`.
 pub fn write_report(dir: &Path) -> Result<Written> {
-    write_report_with(dir, None, &HtmlOptions::default())
+    write_report_with(dir, None, None, &HtmlOptions::default())
 }
 
 /// As [`write_report`], with `overview` instead of `summary.json` when given (a scan renders
-/// the report before it writes its summary, which goes last).
-pub fn write_report_with(dir: &Path, overview: Option<Overview>, opts: &HtmlOptions) -> Result<Written> {
-    let rd = ReportDir::open(dir, overview)?;
+/// the report before it writes its summary, which goes last), and `documents` as the index of
+/// `documents.jsonl` when given (see [`ReportDir::open_with`]).
+pub fn write_report_with(
+    dir: &Path,
+    overview: Option<Overview>,
+    documents: Option<DocIndex>,
+    opts: &HtmlOptions,
+) -> Result<Written> {
+    let rd = ReportDir::open_with(dir, overview, documents)?;
     remove_pages(dir)?;
     let plan = Plan::new(&rd, opts)?;
     let book = Book { rd: &rd, opts, plan: &plan, matches: rd.path(MATCHES) };
