@@ -9,9 +9,11 @@
 //! texts are read back from the spool for candidate pairs and the report.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::mpsc::sync_channel;
+use std::sync::mpsc::{channel, sync_channel};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -377,59 +379,65 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
     let keys_per_doc: usize = cfg.views.iter().map(|v| v.bands.bands).sum();
     let progress = Progress::new(cfg.progress);
 
-    // Stage 1: read, tokenise, sketch, spool.
+    // Stage 1: read, tokenise, sketch, spool. The reading thread hands each chunk to the
+    // thread pool as it comes; this thread merges the results in input order. No batch waits
+    // for its slowest chunk: a pool thread takes the next chunk as soon as it is free.
     let mut sketches = Sketches::default();
     let threads = rayon::current_num_threads().max(1);
-    let (tx, rx) = sync_channel::<Chunk>(2 * threads);
-    let reader = {
-        let inputs = cfg.inputs.clone();
-        let opts = cfg.input.clone();
-        let msgs: &Messages = msgs;
-        let progress = &progress;
-        move || -> Result<crate::input::InputStats> {
-            read_paths(&inputs, &opts, msgs, &mut |chunk| {
-                progress.add_bytes(chunk_bytes(&chunk));
-                tx.send(chunk).is_ok()
-            })
-        }
-    };
-    let stats = std::thread::scope(|s| -> Result<crate::input::InputStats> {
-        let handle = s.spawn(reader);
-        let mut batch = Vec::with_capacity(2 * threads);
-        // The previous batch's results, merged in input order while the next batch is sketched.
-        let mut pending: Vec<Result<ChunkOut>> = Vec::new();
-        let mut merged = Ok(());
-        loop {
-            batch.clear();
-            match rx.recv() {
-                Ok(c) => batch.push(c),
-                Err(_) => break,
-            }
-            while batch.len() < 2 * threads {
-                match rx.try_recv() {
-                    Ok(c) => batch.push(c),
-                    Err(_) => break,
+    // Chunks handed out but not yet merged: the bound on the memory a slow merge can hold up.
+    let (slot_tx, slot_rx) = sync_channel::<()>(IN_FLIGHT_PER_THREAD * threads);
+    let (done_tx, done_rx) = channel::<(u64, Result<ChunkOut>)>();
+    let workers: Mutex<Vec<Worker>> = Mutex::new(Vec::new());
+    let stats = rayon::in_place_scope(|pool| {
+        std::thread::scope(|s| -> Result<crate::input::InputStats> {
+            let (inputs, opts, progress, workers) = (&cfg.inputs, &cfg.input, &progress, &workers);
+            let spool = &spool;
+            let handle = s.spawn(move || {
+                let mut seq = 0u64;
+                read_paths(inputs, opts, msgs, &mut |chunk| {
+                    progress.add_bytes(chunk_bytes(&chunk));
+                    // Waits while too many chunks are unmerged; fails once merging stopped.
+                    if slot_tx.send(()).is_err() {
+                        return false;
+                    }
+                    let done = done_tx.clone();
+                    pool.spawn(move |_| {
+                        let worker = workers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+                        let mut worker = worker.unwrap_or_else(|| Worker::new(cfg, msgs, spool));
+                        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| worker.process(chunk)))
+                            .unwrap_or_else(|_| Err(anyhow::anyhow!("a sketching thread panicked")));
+                        workers.lock().unwrap_or_else(|e| e.into_inner()).push(worker);
+                        // The merging side may have stopped on an error; nothing to do then.
+                        let _ = done.send((seq, out));
+                    });
+                    seq += 1;
+                    true
+                })
+            });
+            // Results come in any order; each is merged when its turn comes. The loop ends when
+            // the reader has stopped and every chunk it handed out is done.
+            let mut waiting: BTreeMap<u64, Result<ChunkOut>> = BTreeMap::new();
+            let mut next = 0;
+            let mut merged = Ok(());
+            for (seq, out) in done_rx {
+                waiting.insert(seq, out);
+                while let Some(out) = waiting.remove(&next) {
+                    next += 1;
+                    if merged.is_ok() {
+                        merged = sketches.append(vec![out]);
+                    }
+                    let _ = slot_rx.try_recv();
+                    progress.set_docs(sketches.entries.len() as u64);
+                }
+                if merged.is_err() {
+                    // Stops the reader at its next chunk.
+                    break;
                 }
             }
-            let done = std::mem::take(&mut pending);
-            let (m, outs) = rayon::join(
-                || sketches.append(done),
-                || batch.par_drain(..).map_init(|| Worker::new(cfg, msgs, &spool), |w, c| w.process(c)).collect(),
-            );
-            pending = outs;
-            merged = m;
-            if merged.is_err() {
-                break;
-            }
-            progress.set_docs(sketches.entries.len() as u64);
-        }
-        if merged.is_ok() {
-            merged = sketches.append(pending);
-        }
-        // Stops the reader if the loop stopped early.
-        drop(rx);
-        let stats = handle.join().map_err(|_| anyhow::anyhow!("the reading thread panicked"))?;
-        merged.and(stats)
+            drop(slot_rx);
+            let stats = handle.join().map_err(|_| anyhow::anyhow!("the reading thread panicked"))?;
+            merged.and(stats)
+        })
     })?;
     let Sketches { entries, keys, mut anchor_entries, anchor_info, mut id_hashes, checks, sources } = sketches;
     let mut corpus = Corpus { spool, docs: entries, renamed: Vec::new() };
@@ -603,6 +611,9 @@ impl Verifier<'_> {
 /// Pairs verified per block: the profiles of a block's documents are built once each (in
 /// parallel) and dropped after it, so memory stays bounded (a profile is ~60 bytes per word).
 const VERIFY_BLOCK: usize = 512;
+
+/// Chunks of input (about 1 MB each) per thread that may be read ahead of the merged results.
+const IN_FLIGHT_PER_THREAD: usize = 2;
 
 /// Verifies candidate pairs in parallel, a block of pairs at a time, building each document's
 /// profile once per block however many of the block's pairs it is in. Returns the pairs that
