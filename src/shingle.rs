@@ -192,22 +192,40 @@ pub fn par_sort_keyed(v: &mut [(u32, u32)]) {
         return;
     }
     let bucket = |e: &(u32, u32)| (e.0 >> (32 - SPLIT_BITS)) as usize;
-    let mut ends = vec![0usize; 1 << SPLIT_BITS];
-    for e in v.iter() {
-        ends[bucket(e)] += 1;
-    }
-    let mut at = 0;
-    for end in ends.iter_mut() {
-        at += *end;
-        *end = at;
-    }
-    let mut next: Vec<usize> = std::iter::once(0).chain(ends.iter().copied()).collect();
+    // The split is itself parallel: each part of `v` counts its entries per bucket, then
+    // scatters them into its own stretch of each bucket (parts in order, so the split is stable).
+    let part_len = v.len().div_ceil(4 * rayon::current_num_threads().max(1));
+    let counts: Vec<Vec<usize>> = v
+        .par_chunks(part_len)
+        .map(|part| {
+            let mut count = vec![0usize; 1 << SPLIT_BITS];
+            for e in part {
+                count[bucket(e)] += 1;
+            }
+            count
+        })
+        .collect();
     let mut split = vec![(0u32, 0u32); v.len()];
-    for &e in v.iter() {
-        let slot = &mut next[bucket(&e)];
-        split[*slot] = e;
-        *slot += 1;
+    let mut stretches: Vec<Vec<&mut [(u32, u32)]>> =
+        counts.iter().map(|_| Vec::with_capacity(1 << SPLIT_BITS)).collect();
+    let mut ends = Vec::with_capacity(1 << SPLIT_BITS);
+    let (mut rest, mut at) = (&mut split[..], 0);
+    for b in 0..1 << SPLIT_BITS {
+        for (count, stretch) in counts.iter().zip(stretches.iter_mut()) {
+            let (head, tail) = rest.split_at_mut(count[b]);
+            stretch.push(head);
+            (rest, at) = (tail, at + count[b]);
+        }
+        ends.push(at);
     }
+    v.par_chunks(part_len).zip(stretches).for_each(|(part, mut stretch)| {
+        let mut next = vec![0usize; 1 << SPLIT_BITS];
+        for &e in part {
+            let b = bucket(&e);
+            stretch[b][next[b]] = e;
+            next[b] += 1;
+        }
+    });
     // Each bucket from `split` back into its own place in `v`, sorted on the bits below the split.
     let mut pieces = Vec::with_capacity(ends.len());
     let (mut src, mut dst, mut start) = (&split[..], &mut v[..], 0);
