@@ -208,24 +208,22 @@ struct Sketches {
 }
 
 impl Sketches {
-    /// Appends the workers' results for a batch of chunks, in input order.
-    fn append(&mut self, outs: Vec<Result<ChunkOut>>) -> Result<()> {
-        for out in outs {
-            let out = out?;
-            let mut anchor_at = 0;
-            self.sources.extend(&out.sources);
-            for (k, (e, idh)) in out.entries.into_iter().zip(out.id_hashes).enumerate() {
-                let idx = self.entries.len() as u32;
-                self.entries.push(e);
-                self.id_hashes.push((idh, idx));
-                let n = out.anchor_counts[k] as usize;
-                self.anchor_info.push((n as u16, out.anchor_levels[k]));
-                self.anchor_entries.extend(out.anchors[anchor_at..anchor_at + n].iter().map(|&a| (a, idx)));
-                anchor_at += n;
-            }
-            self.keys.extend_from_slice(&out.keys);
-            self.checks.extend_from_slice(&out.checks);
+    /// Appends a worker's results for the next chunk of input.
+    fn append(&mut self, out: Result<ChunkOut>) -> Result<()> {
+        let out = out?;
+        let mut anchor_at = 0;
+        self.sources.extend(&out.sources);
+        for (k, (e, idh)) in out.entries.into_iter().zip(out.id_hashes).enumerate() {
+            let idx = self.entries.len() as u32;
+            self.entries.push(e);
+            self.id_hashes.push((idh, idx));
+            let n = out.anchor_counts[k] as usize;
+            self.anchor_info.push((n as u16, out.anchor_levels[k]));
+            self.anchor_entries.extend(out.anchors[anchor_at..anchor_at + n].iter().map(|&a| (a, idx)));
+            anchor_at += n;
         }
+        self.keys.extend_from_slice(&out.keys);
+        self.checks.extend_from_slice(&out.checks);
         Ok(())
     }
 }
@@ -424,7 +422,7 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
                 while let Some(out) = waiting.remove(&next) {
                     next += 1;
                     if merged.is_ok() {
-                        merged = sketches.append(vec![out]);
+                        merged = sketches.append(out);
                     }
                     let _ = slot_rx.try_recv();
                     progress.set_docs(sketches.entries.len() as u64);
