@@ -59,6 +59,19 @@ impl Corpus {
         Ok(doc)
     }
 
+    /// The document as [`Corpus::document`] gives it, but without its text (left empty):
+    /// cheaper to read back when only the id, title, URL, source or date is needed.
+    pub fn metadata(&self, i: u32) -> Result<Document> {
+        let mut doc = self
+            .spool
+            .read_meta(self.docs[i as usize].spool)
+            .with_context(|| format!("reading document {i} back from the spool"))?;
+        if let Ok(k) = self.renamed.binary_search_by_key(&i, |r| r.0) {
+            doc.id = self.renamed[k].1.clone();
+        }
+        Ok(doc)
+    }
+
     /// Copies the records of `docs` (sorted) that are read back from input files into the
     /// spool's own file. Verification and the report read a candidate document several times;
     /// decoding a spool record is much cheaper than parsing its JSON line again, and the few

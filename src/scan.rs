@@ -551,7 +551,7 @@ fn rename_duplicate_ids(corpus: &Corpus, id_hashes: &mut [(u64, u32)], msgs: &Me
     for group in id_hashes.chunk_by(|x, y| x.0 == y.0).filter(|g| g.len() > 1) {
         let mut seen: HashMap<String, u32> = HashMap::new();
         for &(_, idx) in group {
-            let id = corpus.spool.read(corpus.docs[idx as usize].spool)?.id;
+            let id = corpus.spool.read_meta(corpus.docs[idx as usize].spool)?.id;
             let n = seen.entry(id.clone()).or_insert(0);
             *n += 1;
             if *n > 1 {
@@ -718,7 +718,7 @@ fn build_clusters(
             let info: Vec<Member> = comp
                 .iter()
                 .map(|&i| {
-                    let d = corpus.document(i)?;
+                    let d = corpus.metadata(i)?;
                     Ok(Member {
                         index: i,
                         timestamp: corpus.docs[i as usize].timestamp(),

@@ -41,7 +41,7 @@ pub fn write_clusters(r: &ScanResult, w: &mut dyn Write) -> Result<()> {
     out.write_record(CLUSTER_COLUMNS)?;
     for (n, c) in r.clusters.iter().enumerate() {
         let id = n + 1;
-        let o = r.corpus.document(c.original)?;
+        let o = r.corpus.metadata(c.original)?;
         out.serialize(ClusterRow {
             cluster_id: id,
             doc_id: &o.id,
@@ -55,7 +55,7 @@ pub fn write_clusters(r: &ScanResult, w: &mut dyn Write) -> Result<()> {
             title: &o.title,
         })?;
         for cp in &c.copies {
-            let d = r.corpus.document(cp.doc)?;
+            let d = r.corpus.metadata(cp.doc)?;
             out.serialize(ClusterRow {
                 cluster_id: id,
                 doc_id: &d.id,
@@ -81,7 +81,7 @@ pub fn write_pairs(r: &ScanResult, w: &mut dyn Write) -> Result<()> {
     for p in &r.pairs {
         for d in [p.a, p.b] {
             if let std::collections::hash_map::Entry::Vacant(e) = ids.entry(d) {
-                e.insert(r.corpus.document(d)?.id);
+                e.insert(r.corpus.metadata(d)?.id);
             }
         }
         out.write_record([

@@ -86,7 +86,7 @@ impl Summary {
         let scanned = r.corpus.len() as u64;
         let mut largest = Vec::new();
         for (i, c) in r.clusters.iter().enumerate().take(10) {
-            let original = r.corpus.document(c.original)?;
+            let original = r.corpus.metadata(c.original)?;
             largest.push(LargestCluster {
                 cluster_id: i + 1,
                 original: original.id,
