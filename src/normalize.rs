@@ -243,8 +243,11 @@ enum Block {
 /// Takes the words that end inside the block and cleanly (see [`ends_clean`]).
 #[inline(always)]
 fn block_words(bytes: &[u8], i: usize, out: &mut Vec<Token>) -> Block {
-    let masks = block_masks(bytes[i..i + BLOCK].try_into().unwrap_or(&[0; BLOCK]));
-    let (word, high, unclean) = (masks.word, masks.high, masks.unclean());
+    let block: &[u8; BLOCK] = bytes[i..i + BLOCK].try_into().unwrap_or(&[0; BLOCK]);
+    let masks = block_masks(block);
+    // Non-ASCII bytes other than common separators: where the general path must take over.
+    let high = if masks.high == 0 { 0 } else { masks.high & !separators(block, masks.high) };
+    let (word, unclean) = (masks.word, masks.unclean(high));
     // The block starts between words, so a word byte at bit 0 starts a word.
     let mut starts = word & !(word << 1);
     let mut ends = !word & (word << 1);
@@ -289,14 +292,36 @@ struct BlockMasks {
 
 impl BlockMasks {
     /// The bytes after which an ASCII word does not end cleanly (see [`ends_clean`]): an
-    /// apostrophe, a non-ASCII byte, or `.` or `,` between two digits. The byte after the block
-    /// is unknown, so a `.` or `,` at its end counts as between digits (the general path then
-    /// decides).
+    /// apostrophe, a non-ASCII byte of `high` (those not known to separate words), or `.` or
+    /// `,` between two digits. The byte after the block is unknown, so a `.` or `,` at its end
+    /// counts as between digits (the general path then decides).
     #[inline(always)]
-    fn unclean(&self) -> u64 {
+    fn unclean(&self, high: u64) -> u64 {
         let digit_after = (self.digit >> 1) | (1 << (BLOCK - 1));
-        self.apostrophe | self.high | (self.decimal & (self.digit << 1) & digit_after)
+        self.apostrophe | high | (self.decimal & (self.digit << 1) & digit_after)
     }
+}
+
+/// The bytes of `block` that belong to the non-ASCII separators news text is full of (curly
+/// double quotes, dashes, the ellipsis, the no-break space, the pound sign), from the first
+/// non-ASCII byte (bits of `high`) up to the first that is not one: the fast path goes on over
+/// them as over a space. The general path would also only end the words they touch. A
+/// character cut by the block's end is left to the general path.
+#[inline]
+fn separators(block: &[u8; BLOCK], mut high: u64) -> u64 {
+    let mut found = 0;
+    while high != 0 {
+        let at = high.trailing_zeros() as usize;
+        let len = match block[at..] {
+            [0xe2, 0x80, 0x93 | 0x94 | 0x9c | 0x9d | 0xa6, ..] => 3,
+            [0xc2, 0xa0 | 0xa3, ..] => 2,
+            _ => break,
+        };
+        let bits = ((1u64 << len) - 1) << at;
+        found |= bits;
+        high &= !bits;
+    }
+    found
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -727,6 +752,15 @@ mod tests {
             "x.",
             "\t",
             "\u{301}",
+            "\u{201c}",
+            "\u{201d}",
+            "\u{2014}",
+            "\u{2013}",
+            "\u{2026}",
+            "\u{a0}",
+            "\u{a3}",
+            "\u{2018}",
+            "\u{20ac}",
         ];
         let mut state = 0x2545_f491_4f6c_dd1du64;
         for round in 0..5000 {
@@ -742,6 +776,29 @@ mod tests {
             Tokenizer { general_only: true, ..Tokenizer::new() }.tokenize(&text, &mut general);
             assert_eq!(fast, general, "{text:?}");
         }
+    }
+
+    #[test]
+    fn separators_are_found_up_to_the_first_other_non_ascii_character() {
+        let block_of = |text: &str| -> [u8; BLOCK] {
+            let mut block = [b' '; BLOCK];
+            block[..text.len()].copy_from_slice(text.as_bytes());
+            block
+        };
+        let high = |b: &[u8; BLOCK]| b.iter().enumerate().fold(0u64, |m, (k, &c)| m | ((c >= 0x80) as u64) << k);
+        let bits = |from: usize, len: usize| ((1u64 << len) - 1) << from;
+        // “ at 0, — at 5, no-break space at 10, £ at 14; then é, and a ” after it not looked at.
+        let b = block_of("\u{201c}ab\u{2014}xy\u{a0}z\u{a3}3 \u{e9} \u{201d}");
+        assert_eq!(separators(&b, high(&b)), bits(0, 3) | bits(5, 3) | bits(10, 2) | bits(13, 2));
+        // The right single quote joins words (don’t), so it is not a separator.
+        let b = block_of("don\u{2019}t \u{2026}");
+        assert_eq!(separators(&b, high(&b)), 0);
+        // A separator cut by the block's end is left alone.
+        let mut b = [b'a'; BLOCK];
+        b[BLOCK - 2..].copy_from_slice(&[0xe2, 0x80]);
+        assert_eq!(separators(&b, high(&b)), 0);
+        b[BLOCK - 3..].copy_from_slice(&[0xe2, 0x80, 0x94]);
+        assert_eq!(separators(&b, high(&b)), bits(BLOCK - 3, 3));
     }
 
     #[test]
@@ -772,7 +829,10 @@ mod tests {
         // block, whose next byte is not in it).
         let mut block = text(b'.');
         block[BLOCK - 2] = b'7';
-        let unclean = block_masks(&block).unclean();
+        let unclean = {
+            let m = block_masks(&block);
+            m.unclean(m.high)
+        };
         for j in 1..BLOCK - 1 {
             assert_eq!(unclean >> j & 1 == 1, !ends_clean(&block, j), "at {j}");
         }
