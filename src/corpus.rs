@@ -49,22 +49,17 @@ impl Corpus {
 
     /// The document as read, with its id made unique.
     pub fn document(&self, i: u32) -> Result<Document> {
-        let mut doc = self
-            .spool
-            .read(self.docs[i as usize].spool)
-            .with_context(|| format!("reading document {i} back from the spool"))?;
-        if let Ok(k) = self.renamed.binary_search_by_key(&i, |r| r.0) {
-            doc.id = self.renamed[k].1.clone();
-        }
-        Ok(doc)
+        self.read(i, Spool::read)
     }
 
     /// The document as [`Corpus::document`] gives it, but without its text (left empty):
     /// cheaper to read back when only the id, title, URL, source or date is needed.
     pub fn metadata(&self, i: u32) -> Result<Document> {
-        let mut doc = self
-            .spool
-            .read_meta(self.docs[i as usize].spool)
+        self.read(i, Spool::read_meta)
+    }
+
+    fn read(&self, i: u32, read: impl Fn(&Spool, SpoolRef) -> std::io::Result<Document>) -> Result<Document> {
+        let mut doc = read(&self.spool, self.docs[i as usize].spool)
             .with_context(|| format!("reading document {i} back from the spool"))?;
         if let Ok(k) = self.renamed.binary_search_by_key(&i, |r| r.0) {
             doc.id = self.renamed[k].1.clone();
