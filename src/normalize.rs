@@ -237,15 +237,16 @@ enum Block {
     Stop(usize),
 }
 
-/// The fast path for the 64 bytes from `i` (between words): masks of word bytes and of
-/// non-ASCII bytes, eight bytes at a time, give every word's start and end at once, so finding
-/// the next word does not wait for the previous word's length, and the words' hashes overlap.
+/// The fast path for the 64 bytes from `i` (between words): the block's masks (see
+/// [`block_masks`]) give every word's start and end at once, so finding the next word does not
+/// wait for the previous word's length, and the words' hashes overlap.
 /// Takes the words that end inside the block and cleanly (see [`ends_clean`]).
 #[inline(always)]
 fn block_words(bytes: &[u8], i: usize, out: &mut Vec<Token>) -> Block {
     let block: &[u8; BLOCK] = bytes[i..i + BLOCK].try_into().unwrap_or(&[0; BLOCK]);
     let masks = block_masks(block);
     // Non-ASCII bytes other than common separators: where the general path must take over.
+    // (Most blocks have none, and skip the call: measurably faster on news text.)
     let high = if masks.high == 0 { 0 } else { masks.high & !separators(block, masks.high) };
     let (word, unclean) = (masks.word, masks.unclean(high));
     // The block starts between words, so a word byte at bit 0 starts a word.

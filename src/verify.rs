@@ -150,7 +150,7 @@ impl Coverage {
     /// `p`'s 5-grams in hash order with `other`'s, without a branch on the comparison.
     pub fn of(p: &Profile, other_w5: &[u64]) -> Coverage {
         let n = p.tokens.len();
-        // LONG_N bytes of slack past the end, so every 5-gram marks a constant width (a few
+        // LONG_N places of slack past the end, so every 5-gram marks a constant width (a few
         // stores, not a call to memset); a text shorter than that has one 5-gram, of all of it,
         // and what lies past its end is not counted.
         let mut covered = vec![false; n + LONG_N];
