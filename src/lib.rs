@@ -73,6 +73,7 @@ pub fn run_scan_with(cfg: &ScanConfig, out: &Path, msgs: &Messages, html: bool) 
     evidence?;
     files?;
     result.timings.report = t.elapsed().as_secs_f64();
+    result.timings.total += result.timings.report;
     let mut summary = Summary::new(cfg, &result, msgs)?;
     if html {
         // Before summary.json, which marks the report complete.
@@ -80,7 +81,7 @@ pub fn run_scan_with(cfg: &ScanConfig, out: &Path, msgs: &Messages, html: bool) 
         let overview = report::load::Overview::from_summary(&summary)?;
         let documents = report::load::DocIndex::of_lines(&out.join("documents.jsonl"), lines)?;
         report::html::write_report_with(out, Some(overview), Some(documents), &Default::default())?;
-        summary.timings_seconds.report += t.elapsed().as_secs_f64();
+        summary.add_report_seconds(t.elapsed().as_secs_f64());
     }
     report::write_atomic(out, "summary.json", |w| summary.write_json(w))?;
     Ok(summary)

@@ -167,6 +167,8 @@ pub struct Timings {
     pub verify: f64,
     pub cluster: f64,
     pub report: f64,
+    /// From the first read to the last report file: [`scan`] sets it to the end of clustering
+    /// and the report stage adds its own seconds, so the summary's speed is end to end.
     pub total: f64,
 }
 

@@ -93,9 +93,17 @@ fn summary_accounts_for_every_file() {
     assert_eq!(s["clusters"], 6);
     assert_eq!(s["parameters"]["views"][0]["bands"], 25);
     assert_eq!(s["parameters"]["views"][0]["rows"], 5);
-    for stage in ["read_and_sketch", "candidates", "verify", "cluster", "report", "total"] {
-        assert!(s["timings_seconds"][stage].as_f64().is_some(), "{stage}");
-    }
+    let t = &s["timings_seconds"];
+    let stages: Vec<f64> = ["read_and_sketch", "candidates", "verify", "cluster", "report"]
+        .iter()
+        .map(|stage| t[stage].as_f64().unwrap_or_else(|| panic!("{stage}")))
+        .collect();
+    // The total and the speed are end to end: every stage, the report included.
+    let total = t["total"].as_f64().unwrap();
+    assert!(total >= stages.iter().sum::<f64>() - 1e-9, "total {total} < stages {stages:?}");
+    let speed = s["megabytes_per_second"].as_f64().unwrap();
+    let bytes = s["input_bytes"].as_f64().unwrap();
+    assert!((speed - bytes / 1e6 / total).abs() <= 1e-6 * speed.max(1.0), "{speed} MB/s from {bytes} B in {total} s");
 }
 
 fn walk_count(dir: &std::path::Path) -> usize {

@@ -137,6 +137,15 @@ impl Summary {
         })
     }
 
+    /// Counts `seconds` more of report writing (the HTML report is written after the summary is
+    /// made, and before it is saved), in the report stage, the total and the speed.
+    pub fn add_report_seconds(&mut self, seconds: f64) {
+        let t = &mut self.timings_seconds;
+        t.report += seconds;
+        t.total += seconds;
+        self.megabytes_per_second = if t.total > 0.0 { self.input_bytes as f64 / 1e6 / t.total } else { 0.0 };
+    }
+
     pub fn write_json(&self, w: &mut dyn Write) -> Result<()> {
         serde_json::to_writer_pretty(&mut *w, self)?;
         writeln!(w)?;
