@@ -55,6 +55,39 @@ fn host(url: &str) -> &str {
     host.strip_prefix("www.").unwrap_or(host)
 }
 
+/// Pages that carry an anchor shared by [`MIN_PAGES`] pages of their source with different
+/// texts, found bucket by bucket with buffers kept between buckets (there are hundreds of
+/// thousands of buckets).
+#[derive(Default)]
+struct FramedPages {
+    /// (source, page), one page per text of each source with enough of them.
+    framed: Vec<(u64, u32)>,
+    pages: Vec<(u64, u32)>,
+    texts: Vec<(u64, u32)>,
+}
+
+impl FramedPages {
+    fn add_bucket(&mut self, bucket: &[(u32, u32)], sources: &[u64], fingerprint: impl Fn(u32) -> u64) {
+        self.pages.clear();
+        self.pages.extend(bucket.iter().map(|&(_, d)| (sources[d as usize], d)).filter(|p| p.0 != 0));
+        if self.pages.len() < MIN_PAGES {
+            return;
+        }
+        self.pages.sort_unstable();
+        // Most buckets hold one story on different sites: no source has enough pages, and no
+        // text fingerprint is looked up.
+        for site in self.pages.chunk_by(|x, y| x.0 == y.0).filter(|s| s.len() >= MIN_PAGES) {
+            self.texts.clear();
+            self.texts.extend(site.iter().map(|&(_, d)| (fingerprint(d), d)));
+            self.texts.sort_unstable();
+            self.texts.dedup_by_key(|t| t.0);
+            if self.texts.len() >= MIN_PAGES {
+                self.framed.extend(self.texts.iter().map(|&(_, d)| (site[0].0, d)));
+            }
+        }
+    }
+}
+
 /// The frame of every source that has one: its boilerplate word 5-grams, as (source, shingle)
 /// sorted.
 #[derive(Clone, Debug, Default)]
@@ -79,20 +112,11 @@ impl Boilerplate {
         let mut framed: Vec<(u64, u32)> = anchors
             .par_chunk_by(|x, y| x.0 == y.0)
             .filter(|b| b.len() >= MIN_PAGES)
-            .flat_map_iter(|bucket| {
-                let mut pages: Vec<(u64, u64, u32)> = bucket
-                    .iter()
-                    .map(|&(_, d)| (sources[d as usize], fingerprint(d), d))
-                    .filter(|p| p.0 != 0)
-                    .collect();
-                pages.sort_unstable();
-                pages.dedup_by_key(|p| (p.0, p.1));
-                let mut framed = Vec::new();
-                for site in pages.chunk_by(|x, y| x.0 == y.0).filter(|s| s.len() >= MIN_PAGES) {
-                    framed.extend(site.iter().map(|p| (p.0, p.2)));
-                }
-                framed
+            .fold(FramedPages::default, |mut f, bucket| {
+                f.add_bucket(bucket, sources, &fingerprint);
+                f
             })
+            .flat_map_iter(|f| f.framed)
             .collect();
         framed.sort_unstable();
         framed.dedup();
