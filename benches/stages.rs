@@ -18,7 +18,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 use reprint::cluster::{anchored, components, heaviest, Link};
 use reprint::input::{Chunk, InputOptions};
-use reprint::lsh::{band_keys, band_pairs};
+use reprint::lsh::{band_keys, band_pairs, BandKeys};
 use reprint::normalize::{Token, Tokenizer};
 use reprint::origin::WireSources;
 use reprint::report::csv::{write_clusters, write_pairs};
@@ -169,7 +169,7 @@ fn prepare() -> Prepared {
         })
         .collect();
     let mut sig = vec![0u64; 128];
-    let keys: Vec<Vec<u32>> = views
+    let keys: Vec<BandKeys> = views
         .iter()
         .enumerate()
         .map(|(v, view)| {
@@ -178,14 +178,13 @@ fn prepare() -> Prepared {
                 minhash(&s[v], &mut sig);
                 band_keys(&sig, view.bands, &mut keys);
             }
-            keys
+            let mut bands = BandKeys::new(view.bands.bands);
+            bands.push(&keys);
+            bands
         })
         .collect();
-    let mut pairs: Vec<(u32, u32)> = views
-        .iter()
-        .zip(&keys)
-        .flat_map(|(view, keys)| band_pairs(keys, view.bands.bands, 0, view.bands.bands, 64).0)
-        .collect();
+    let mut pairs: Vec<(u32, u32)> =
+        views.iter().zip(&keys).flat_map(|(view, keys)| band_pairs(keys, 0..view.bands.bands, 64).0).collect();
     pairs.sort_unstable();
     pairs.dedup();
     let profiles: Vec<Profile> = docs.iter().map(|d| Profile::new(&d.text)).collect();
@@ -279,7 +278,9 @@ fn stages(c: &mut Criterion) {
                 for s in &sigs {
                     band_keys(&s[v], view.bands, &mut keys);
                 }
-                n += band_pairs(&keys, view.bands.bands, 0, view.bands.bands, 64).0.len();
+                let mut bands = BandKeys::new(view.bands.bands);
+                bands.push(&keys);
+                n += band_pairs(&bands, 0..view.bands.bands, 64).0.len();
             }
             n
         })

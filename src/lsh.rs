@@ -73,21 +73,64 @@ pub fn band_keys(sig: &[u64], b: Bands, out: &mut Vec<u32>) {
     }
 }
 
-/// Candidate pairs of one view from the band keys of all documents: `keys` holds `stride` keys
-/// per document, this view's `bands` of them from position `first`. Pairs `(a, b)` with `a < b`,
-/// sorted and without repeats.
-pub fn band_pairs(
-    keys: &[u32],
+/// Band keys of every document, kept band by band so that bucketing a band reads its keys in
+/// sequence (stored document by document, one band's keys are a cache line apart). Keys come
+/// document by document and are regrouped every [`GROUP`] documents: the one vector holds
+/// groups, each group its bands one after the other, then the documents not yet regrouped.
+/// One vector that grows, as the keys would take stored in plain order: no more memory.
+#[derive(Clone, Debug, Default)]
+pub struct BandKeys {
+    /// Keys per document.
     stride: usize,
-    first: usize,
-    bands: usize,
-    max_bucket: usize,
-) -> (Vec<(u32, u32)>, BucketStats) {
-    let docs = keys.len().checked_div(stride).unwrap_or(0);
-    let per_band: Vec<(Vec<(u32, u32)>, BucketStats)> = (first..first + bands)
+    keys: Vec<u32>,
+    /// Keys regrouped so far: a multiple of `GROUP * stride`.
+    grouped: usize,
+    scratch: Vec<u32>,
+}
+
+/// Documents per group of [`BandKeys`]: a group (a few hundred KB) is regrouped in cache.
+const GROUP: usize = 2048;
+
+impl BandKeys {
+    pub fn new(stride: usize) -> BandKeys {
+        BandKeys { stride, ..BandKeys::default() }
+    }
+
+    /// Appends the next documents' keys, given document by document (`stride` each, as
+    /// [`band_keys`] appends them).
+    pub fn push(&mut self, keys: &[u32]) {
+        self.keys.extend_from_slice(keys);
+        let group = GROUP * self.stride;
+        while group > 0 && self.keys.len() - self.grouped >= group {
+            let doc_major = &mut self.keys[self.grouped..self.grouped + group];
+            self.scratch.clear();
+            self.scratch.extend_from_slice(doc_major);
+            for (d, doc) in self.scratch.chunks_exact(self.stride).enumerate() {
+                for (b, &k) in doc.iter().enumerate() {
+                    doc_major[b * GROUP + d] = k;
+                }
+            }
+            self.grouped += group;
+        }
+    }
+
+    /// Every document's key in band `b`, documents in order.
+    fn band(&self, b: usize) -> impl Iterator<Item = u32> + '_ {
+        let grouped = self.keys[..self.grouped]
+            .chunks_exact((GROUP * self.stride).max(1))
+            .flat_map(move |group| group[b * GROUP..(b + 1) * GROUP].iter().copied());
+        let rest = self.keys[self.grouped..].iter().skip(b).step_by(self.stride.max(1)).copied();
+        grouped.chain(rest)
+    }
+}
+
+/// Candidate pairs of one view from the band keys of all documents: those of `keys`' bands
+/// `bands`. Pairs `(a, b)` with `a < b`, sorted and without repeats.
+pub fn band_pairs(keys: &BandKeys, bands: std::ops::Range<usize>, max_bucket: usize) -> (Vec<(u32, u32)>, BucketStats) {
+    let per_band: Vec<(Vec<(u32, u32)>, BucketStats)> = bands
         .into_par_iter()
         .map(|band| {
-            let mut entries: Vec<(u32, u32)> = (0..docs).map(|d| (keys[d * stride + band], d as u32)).collect();
+            let mut entries: Vec<(u32, u32)> = keys.band(band).zip(0..).collect();
             // Band keys are uniform hashes: a counting sort on their top bits, stable, so the
             // documents of a bucket stay in order as a comparison sort of (key, doc) puts them.
             sort_by_hash(&mut entries, |e| (e.0 as u64) << 32);
@@ -177,12 +220,29 @@ mod tests {
     #[test]
     fn pairs_from_band_keys() {
         // Three documents, two bands: 0 and 2 share band 0, 1 and 2 share band 1.
-        let keys = [5, 9, 6, 7, 5, 7];
-        let (pairs, stats) = band_pairs(&keys, 2, 0, 2, 10);
+        let mut keys = BandKeys::new(2);
+        keys.push(&[5, 9, 6, 7, 5, 7]);
+        let (pairs, stats) = band_pairs(&keys, 0..2, 10);
         assert_eq!(pairs, vec![(0, 2), (1, 2)]);
         assert_eq!(stats, BucketStats { buckets: 2, oversized: 0, largest: 2 });
         // Only the second band.
-        assert_eq!(band_pairs(&keys, 2, 1, 1, 10).0, vec![(1, 2)]);
+        assert_eq!(band_pairs(&keys, 1..2, 10).0, vec![(1, 2)]);
+    }
+
+    #[test]
+    fn band_keys_regrouped_read_back_in_document_order() {
+        // Two whole groups and a few documents more, added in uneven pieces.
+        let (docs, stride) = (2 * GROUP + 5, 3usize);
+        let keys: Vec<u32> = (0..docs * stride).map(|i| mix(i as u64) as u32).collect();
+        let mut bands = BandKeys::new(stride);
+        for piece in keys.chunks(333 * stride) {
+            bands.push(piece);
+        }
+        assert_eq!(bands.grouped, 2 * GROUP * stride);
+        for b in 0..stride {
+            let want: Vec<u32> = (0..docs).map(|d| keys[d * stride + b]).collect();
+            assert_eq!(bands.band(b).collect::<Vec<_>>(), want, "band {b}");
+        }
     }
 
     #[test]
@@ -191,6 +251,11 @@ mod tests {
         // cap of 6 makes the larger buckets link to their first (lowest) document.
         let (docs, stride) = (300usize, 3usize);
         let keys: Vec<u32> = (0..docs * stride).map(|i| (mix(i as u64) % 97) as u32 * 0x0101_0101).collect();
+        // In blocks of 7 documents (the last one shorter), as the scan adds them.
+        let mut bands = BandKeys::new(stride);
+        for block in keys.chunks(7 * stride) {
+            bands.push(block);
+        }
         for cap in [1000, 6] {
             let mut want = Vec::new();
             for band in 0..stride {
@@ -210,7 +275,7 @@ mod tests {
             }
             want.sort_unstable();
             want.dedup();
-            assert_eq!(band_pairs(&keys, stride, 0, stride, cap).0, want, "cap {cap}");
+            assert_eq!(band_pairs(&bands, 0..stride, cap).0, want, "cap {cap}");
         }
     }
 

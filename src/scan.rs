@@ -27,7 +27,8 @@ use crate::corpus::{Corpus, DocEntry};
 use crate::date::parse_timestamp;
 use crate::input::{read_paths, Chunk, InputOptions, LineRef};
 use crate::lsh::{
-    anchors, band_keys, band_pairs, candidate_pairs, choose_bands, shared_anchor_pairs, Bands, BucketStats, MAX_ANCHORS,
+    anchors, band_keys, band_pairs, candidate_pairs, choose_bands, shared_anchor_pairs, BandKeys, Bands, BucketStats,
+    MAX_ANCHORS,
 };
 use crate::messages::{Location, Messages, Reason};
 use crate::normalize::{text_fingerprint, Token, Tokenizer};
@@ -198,8 +199,8 @@ pub struct ScanResult {
 #[derive(Default)]
 struct Sketches {
     entries: Vec<DocEntry>,
-    /// Band keys of every document, `keys_per_doc` each (the views one after the other).
-    keys: Vec<u32>,
+    /// Band keys of every document (the views' bands one after the other).
+    keys: BandKeys,
     anchor_entries: Vec<(u32, u32)>,
     /// Per document: how many anchors, at which sampling level.
     anchor_info: Vec<(u16, u8)>,
@@ -224,7 +225,7 @@ impl Sketches {
             self.anchor_entries.extend(out.anchors[anchor_at..anchor_at + n].iter().map(|&a| (a, idx)));
             anchor_at += n;
         }
-        self.keys.extend_from_slice(&out.keys);
+        self.keys.push(&out.keys);
         self.checks.extend_from_slice(&out.checks);
         Ok(())
     }
@@ -382,7 +383,7 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
     // Stage 1: read, tokenise, sketch, spool. The reading thread hands each chunk to the
     // thread pool as it comes; this thread merges the results in input order. No batch waits
     // for its slowest chunk: a pool thread takes the next chunk as soon as it is free.
-    let mut sketches = Sketches::default();
+    let mut sketches = Sketches { keys: BandKeys::new(keys_per_doc), ..Sketches::default() };
     let threads = rayon::current_num_threads().max(1);
     // Chunks handed out but not yet merged: the bound on the memory a slow merge can hold up.
     let (slot_tx, slot_rx) = sync_channel::<()>(IN_FLIGHT_PER_THREAD * threads);
@@ -451,7 +452,7 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
     let mut candidates = Vec::new();
     let mut first = 0;
     for view in &cfg.views {
-        let (mut pairs, buckets) = band_pairs(&keys, keys_per_doc, first, view.bands.bands, cfg.max_bucket);
+        let (mut pairs, buckets) = band_pairs(&keys, first..first + view.bands.bands, cfg.max_bucket);
         first += view.bands.bands;
         if view.kind == View::Skeleton {
             // Chance collisions of the skeleton's two-row bands grow with the square of the
