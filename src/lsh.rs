@@ -125,7 +125,8 @@ impl BandKeys {
 }
 
 /// Candidate pairs of one view from the band keys of all documents: those of `keys`' bands
-/// `bands`. Pairs `(a, b)` with `a < b`, sorted and without repeats.
+/// `bands` (each below the number of keys per document). Pairs `(a, b)` with `a < b`, sorted and
+/// without repeats.
 pub fn band_pairs(keys: &BandKeys, bands: std::ops::Range<usize>, max_bucket: usize) -> (Vec<(u32, u32)>, BucketStats) {
     let per_band: Vec<(Vec<(u32, u32)>, BucketStats)> = bands
         .into_par_iter()
