@@ -220,6 +220,11 @@ fn ascii_words(bytes: &[u8], mut i: usize, out: &mut Vec<Token>) -> usize {
             i = j + 1;
             continue;
         }
+        if let Some((token, next, _)) = joined_word(bytes, i) {
+            out.push(token);
+            i = next;
+            continue;
+        }
         return i;
     }
     i
@@ -267,8 +272,26 @@ fn block_words(bytes: &[u8], i: usize, out: &mut Vec<Token>) -> Block {
         starts &= starts - 1;
         ends &= ends - 1;
         let (start, len) = (i + s as usize, (e - s) as usize);
-        if len > FAST_WORD || unclean & (1 << e) != 0 {
+        if len > FAST_WORD {
             return Block::Stop(start);
+        }
+        if unclean & (1 << e) != 0 {
+            // The letters run on across an apostrophe or a decimal point ("don't", "3.5"), or
+            // stop at a non-ASCII character: a word joined across the first two is taken here.
+            let Some((token, next, passed_high)) = joined_word(bytes, start) else {
+                return Block::Stop(start);
+            };
+            out.push(token);
+            let off = next - i;
+            if passed_high || off >= BLOCK {
+                // The block's masks no longer say where the general path must take over.
+                return Block::Next(next);
+            }
+            // Words starting or ending inside the joined word were part of it.
+            let within = (1u64 << off) - 1;
+            starts &= !within;
+            ends &= !(within | (1 << off));
+            continue;
         }
         out.push(ascii_token(bytes, start, len));
     }
@@ -377,6 +400,45 @@ fn portable_block_masks(block: &[u8; BLOCK]) -> BlockMasks {
         m.decimal |= bit(b == b'.' || b == b',');
     }
     m
+}
+
+/// The word of ASCII letters and digits at `start` joined across apostrophes (`'`, `’`, `‘`)
+/// and across `.` or `,` between digits, as the general path joins them: its token, where it
+/// ends (the byte after it), and whether it went over non-ASCII bytes. `None` for a word the
+/// general path must take: one that meets another non-ASCII character (a letter, say) before
+/// its end, or that is longer than [`FAST_WORD`] once the joiners are dropped.
+#[inline(never)]
+fn joined_word(bytes: &[u8], start: usize) -> Option<(Token, usize, bool)> {
+    let mut lower = [0u8; FAST_WORD];
+    let (mut len, mut i, mut passed_high) = (0, start, false);
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' => {
+                *lower.get_mut(len)? = b | 0x20;
+                len += 1;
+                i += 1;
+            }
+            b'\'' => i += 1,
+            b'.' | b','
+                if len > 0 && lower[len - 1].is_ascii_digit() && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) =>
+            {
+                i += 1
+            }
+            0x80.. => match bytes[i..] {
+                [0xe2, 0x80, 0x98 | 0x99, ..] => {
+                    passed_high = true;
+                    i += 3;
+                }
+                // The separators of `separators`, which end the word like a space.
+                [0xe2, 0x80, 0x93 | 0x94 | 0x9c | 0x9d | 0xa6, ..] | [0xc2, 0xa0 | 0xa3, ..] => break,
+                _ => return None,
+            },
+            _ => break,
+        }
+    }
+    let mut token = padded_token(&lower, len, start);
+    token.end = i as u32;
+    Some((token, i, passed_high))
 }
 
 /// The token of the ASCII word of `len` letters and digits (at most [`FAST_WORD`]) at `start`.
