@@ -100,7 +100,11 @@ pub struct Overlap {
 
 impl Overlap {
     pub fn of(a: &[u64], b: &[u64]) -> Overlap {
-        let shared = intersection(a, b);
+        Overlap::of_counts(intersection(a, b), a.len(), b.len())
+    }
+
+    /// The overlap of two sets of `a` and `b` elements that share `shared`.
+    fn of_counts(shared: usize, a: usize, b: usize) -> Overlap {
         let ratio = |n: usize| {
             if n == 0 {
                 0.0
@@ -108,7 +112,7 @@ impl Overlap {
                 shared as f64 / n as f64
             }
         };
-        Overlap { shared, a_in_b: ratio(a.len()), b_in_a: ratio(b.len()), jaccard: ratio(a.len() + b.len() - shared) }
+        Overlap { shared, a_in_b: ratio(a), b_in_a: ratio(b), jaccard: ratio(a + b - shared) }
     }
 
     /// Containment of the document that is more contained: the smaller one, usually.
@@ -149,11 +153,7 @@ impl Coverage {
     /// Marks the tokens of `p` covered by 5-grams present in `other` (sorted set): one merge of
     /// `p`'s 5-grams in hash order with `other`'s, without a branch on the comparison.
     pub fn of(p: &Profile, other_w5: &[u64]) -> Coverage {
-        let n = p.tokens.len();
-        // LONG_N places of slack past the end, so every 5-gram marks a constant width (a few
-        // stores, not a call to memset); a text shorter than that has one 5-gram, of all of it,
-        // and what lies past its end is not counted.
-        let mut covered = vec![false; n + LONG_N];
+        let mut covered = Coverage::marks(p);
         let (mine, mut i, mut j) = (&p.w5_at, 0, 0);
         while i < mine.len() && j < other_w5.len() {
             let ((x, at), y) = (mine[i], other_w5[j]);
@@ -164,6 +164,48 @@ impl Coverage {
             i += (x <= y) as usize;
             j += (y < x) as usize;
         }
+        Coverage::from_marks(covered, p.tokens.len())
+    }
+
+    /// The word 5-grams `a` and `b` share, and the coverage of each by the other, from one
+    /// merge of their 5-grams in hash order: [`Overlap::of`] on the `w5` sets and
+    /// [`Coverage::of`] both ways, which would take three.
+    pub fn both(a: &Profile, b: &Profile) -> (Overlap, Coverage, Coverage) {
+        let (mut cover_a, mut cover_b) = (Coverage::marks(a), Coverage::marks(b));
+        let (x, y) = (&a.w5_at, &b.w5_at);
+        let (mut i, mut j, mut shared) = (0, 0, 0);
+        while i < x.len() && j < y.len() {
+            let h = x[i].0;
+            match h.cmp(&y[j].0) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                // A 5-gram may stand at several places of either text: all are covered.
+                std::cmp::Ordering::Equal => {
+                    shared += 1;
+                    while let Some(&(_, at)) = x.get(i).filter(|e| e.0 == h) {
+                        cover_a[at as usize..][..LONG_N].fill(true);
+                        i += 1;
+                    }
+                    while let Some(&(_, at)) = y.get(j).filter(|e| e.0 == h) {
+                        cover_b[at as usize..][..LONG_N].fill(true);
+                        j += 1;
+                    }
+                }
+            }
+        }
+        let long = Overlap::of_counts(shared, a.w5.len(), b.w5.len());
+        (long, Coverage::from_marks(cover_a, a.tokens.len()), Coverage::from_marks(cover_b, b.tokens.len()))
+    }
+
+    /// A mark per word of `p`, and LONG_N places of slack past the end, so every 5-gram marks
+    /// a constant width (a few stores, not a call to memset); a text shorter than that has one
+    /// 5-gram, of all of it, and what lies past its end is not counted.
+    fn marks(p: &Profile) -> Vec<bool> {
+        vec![false; p.tokens.len() + LONG_N]
+    }
+
+    /// The coverage of a text of `n` words marked in `covered`.
+    fn from_marks(mut covered: Vec<bool>, n: usize) -> Coverage {
         covered.truncate(n);
         let (Some(first), Some(last)) = (covered.iter().position(|&c| c), covered.iter().rposition(|&c| c)) else {
             return Coverage { tokens: n as u32, covered: 0, first: 1, last: 0, gaps: 0 };
@@ -241,12 +283,8 @@ impl Measures {
     }
 
     fn completed(self, a: &Profile, b: &Profile) -> Measures {
-        Measures {
-            long: Overlap::of(&a.w5, &b.w5),
-            cover_a: Coverage::of(a, &b.w5),
-            cover_b: Coverage::of(b, &a.w5),
-            ..self
-        }
+        let (long, cover_a, cover_b) = Coverage::both(a, b);
+        Measures { long, cover_a, cover_b, ..self }
     }
 
     /// The same measures seen from the other side: (b, a) instead of (a, b).
@@ -348,6 +386,22 @@ pub(crate) mod tests {
         let c = Coverage::of(&b, &a.w5);
         assert!(c.gaps >= 1, "the edit leaves a gap");
         assert!(c.outside() >= 9, "the tail is not covered");
+    }
+
+    #[test]
+    fn one_merge_measures_as_the_three() {
+        // Texts with repeated passages (5-grams at several places), edits, and short ones.
+        let edited = STORY.replace("the harbour authority", "port officials");
+        let repeated = format!("{} {} {}", &STORY[..150], STORY, &STORY[40..200]);
+        let texts = [STORY, &edited, &repeated, "one two three", "one two three four five six", ""];
+        for a in texts.map(Profile::new) {
+            for b in texts.map(Profile::new) {
+                let (long, cover_a, cover_b) = Coverage::both(&a, &b);
+                assert_eq!(long, Overlap::of(&a.w5, &b.w5));
+                assert_eq!(cover_a, Coverage::of(&a, &b.w5));
+                assert_eq!(cover_b, Coverage::of(&b, &a.w5));
+            }
+        }
     }
 
     #[test]
