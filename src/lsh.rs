@@ -114,13 +114,17 @@ impl BandKeys {
         }
     }
 
-    /// Every document's key in band `b`, documents in order.
-    fn band(&self, b: usize) -> impl Iterator<Item = u32> + '_ {
-        let grouped = self.keys[..self.grouped]
-            .chunks_exact((GROUP * self.stride).max(1))
-            .flat_map(move |group| group[b * GROUP..(b + 1) * GROUP].iter().copied());
-        let rest = self.keys[self.grouped..].iter().skip(b).step_by(self.stride.max(1)).copied();
-        grouped.chain(rest)
+    /// Every document's key in band `b`, with the document, in document order.
+    fn band(&self, b: usize) -> Vec<(u32, u32)> {
+        let stride = self.stride.max(1);
+        let mut entries = Vec::with_capacity(self.keys.len() / stride);
+        for (g, group) in self.keys[..self.grouped].chunks_exact(GROUP * stride).enumerate() {
+            let keys = &group[b * GROUP..(b + 1) * GROUP];
+            entries.extend(keys.iter().zip((g * GROUP) as u32..).map(|(&k, d)| (k, d)));
+        }
+        let first = (self.grouped / stride) as u32;
+        entries.extend(self.keys[self.grouped..].chunks_exact(stride).zip(first..).map(|(doc, d)| (doc[b], d)));
+        entries
     }
 }
 
@@ -131,7 +135,7 @@ pub fn band_pairs(keys: &BandKeys, bands: std::ops::Range<usize>, max_bucket: us
     let per_band: Vec<(Vec<(u32, u32)>, BucketStats)> = bands
         .into_par_iter()
         .map(|band| {
-            let mut entries: Vec<(u32, u32)> = keys.band(band).zip(0..).collect();
+            let mut entries = keys.band(band);
             // Band keys are uniform hashes: a counting sort on their top bits, stable, so the
             // documents of a bucket stay in order as a comparison sort of (key, doc) puts them.
             sort_by_hash(&mut entries, |e| (e.0 as u64) << 32);
@@ -241,8 +245,8 @@ mod tests {
         }
         assert_eq!(bands.grouped, 2 * GROUP * stride);
         for b in 0..stride {
-            let want: Vec<u32> = (0..docs).map(|d| keys[d * stride + b]).collect();
-            assert_eq!(bands.band(b).collect::<Vec<_>>(), want, "band {b}");
+            let want: Vec<(u32, u32)> = (0..docs).map(|d| (keys[d * stride + b], d as u32)).collect();
+            assert_eq!(bands.band(b), want, "band {b}");
         }
     }
 
