@@ -336,16 +336,23 @@ fn separators(block: &[u8; BLOCK], mut high: u64) -> u64 {
     let mut found = 0;
     while high != 0 {
         let at = high.trailing_zeros() as usize;
-        let len = match block[at..] {
-            [0xe2, 0x80, 0x93 | 0x94 | 0x9c | 0x9d | 0xa6, ..] => 3,
-            [0xc2, 0xa0 | 0xa3, ..] => 2,
-            _ => break,
-        };
+        let Some(len) = separator_len(&block[at..]) else { break };
         let bits = ((1u64 << len) - 1) << at;
         found |= bits;
         high &= !bits;
     }
     found
+}
+
+/// The length of the non-ASCII separator `rest` starts with (see [`separators`]), if it starts
+/// with one.
+#[inline(always)]
+fn separator_len(rest: &[u8]) -> Option<usize> {
+    match rest {
+        [0xe2, 0x80, 0x93 | 0x94 | 0x9c | 0x9d | 0xa6, ..] => Some(3),
+        [0xc2, 0xa0 | 0xa3, ..] => Some(2),
+        _ => None,
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -429,8 +436,8 @@ fn joined_word(bytes: &[u8], start: usize) -> Option<(Token, usize, bool)> {
                     passed_high = true;
                     i += 3;
                 }
-                // The separators of `separators`, which end the word like a space.
-                [0xe2, 0x80, 0x93 | 0x94 | 0x9c | 0x9d | 0xa6, ..] | [0xc2, 0xa0 | 0xa3, ..] => break,
+                // A separator of `separators` ends the word like a space.
+                _ if separator_len(&bytes[i..]).is_some() => break,
                 _ => return None,
             },
             _ => break,

@@ -132,7 +132,7 @@ impl Summary {
             timings_seconds: r.timings.clone(),
             input_bytes: r.bytes,
             input_files: r.files,
-            megabytes_per_second: if r.timings.total > 0.0 { r.bytes as f64 / 1e6 / r.timings.total } else { 0.0 },
+            megabytes_per_second: megabytes_per_second(r.bytes, r.timings.total),
             problems: msgs.examples(),
         })
     }
@@ -143,7 +143,7 @@ impl Summary {
         let t = &mut self.timings_seconds;
         t.report += seconds;
         t.total += seconds;
-        self.megabytes_per_second = if t.total > 0.0 { self.input_bytes as f64 / 1e6 / t.total } else { 0.0 };
+        self.megabytes_per_second = megabytes_per_second(self.input_bytes, t.total);
     }
 
     pub fn write_json(&self, w: &mut dyn Write) -> Result<()> {
@@ -174,5 +174,14 @@ impl Summary {
         }
         s += &super::table::clusters_table(&self.largest_clusters, colour);
         s
+    }
+}
+
+/// Input megabytes per second over `seconds` (0 when no time passed).
+fn megabytes_per_second(bytes: u64, seconds: f64) -> f64 {
+    if seconds > 0.0 {
+        bytes as f64 / 1e6 / seconds
+    } else {
+        0.0
     }
 }
