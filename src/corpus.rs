@@ -1,5 +1,7 @@
 //! The scanned corpus as later stages see it: a table of spooled documents, read back on demand.
 
+use std::borrow::Cow;
+
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
@@ -36,6 +38,76 @@ pub struct Corpus {
     pub docs: Vec<DocEntry>,
     /// Ids that were taken by an earlier record, renamed `id#2`, `id#3`...: (doc, new id).
     pub renamed: Vec<(u32, String)>,
+    /// The short fields of the candidate documents, once [`Corpus::materialise`] has read them.
+    pub known: MetaTable,
+}
+
+/// A document's fields other than its text, borrowed from a [`MetaTable`] (or owned, when read
+/// from the spool).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Meta<'a> {
+    pub id: Cow<'a, str>,
+    pub title: Cow<'a, str>,
+    pub url: Cow<'a, str>,
+    pub source: Cow<'a, str>,
+    pub date: Cow<'a, str>,
+}
+
+impl Meta<'_> {
+    fn owned(d: Document) -> Meta<'static> {
+        Meta { id: d.id.into(), title: d.title.into(), url: d.url.into(), source: d.source.into(), date: d.date.into() }
+    }
+}
+
+/// The short fields (id, title, URL, source, date) of a sorted set of documents, held in memory:
+/// clustering and every report table ask for them, three times or more per document, and a
+/// read from the spool costs a system call and six allocations. About 150 bytes a document, for
+/// the candidate documents only.
+#[derive(Debug, Default)]
+pub struct MetaTable {
+    docs: Vec<u32>,
+    /// Field `f` of the `k`-th document is `fields[ends[5k + f - 1]..ends[5k + f]]` (from 0 for
+    /// the first).
+    ends: Vec<usize>,
+    fields: String,
+}
+
+impl MetaTable {
+    /// Adds document `d` (greater than any added before).
+    fn push(&mut self, d: u32, id: &str, doc: &Document) {
+        debug_assert!(self.docs.last().is_none_or(|&l| l < d));
+        self.docs.push(d);
+        for field in [id, &doc.title, &doc.url, &doc.source, &doc.date] {
+            self.fields.push_str(field);
+            self.ends.push(self.fields.len());
+        }
+    }
+
+    /// Appends `other`, whose documents all come after this table's.
+    fn append(&mut self, other: MetaTable) {
+        let base = self.fields.len();
+        self.docs.extend(other.docs);
+        self.ends.extend(other.ends.iter().map(|e| e + base));
+        self.fields.push_str(&other.fields);
+    }
+
+    pub fn get(&self, d: u32) -> Option<Meta<'_>> {
+        let k = self.docs.binary_search(&d).ok()?;
+        let field = |f: usize| {
+            let at = 5 * k + f;
+            let start = if at == 0 { 0 } else { self.ends[at - 1] };
+            Cow::Borrowed(&self.fields[start..self.ends[at]])
+        };
+        Some(Meta { id: field(0), title: field(1), url: field(2), source: field(3), date: field(4) })
+    }
+
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
 }
 
 impl Corpus {
@@ -52,47 +124,63 @@ impl Corpus {
         self.read(i, Spool::read)
     }
 
-    /// The document as [`Corpus::document`] gives it, but without its text (left empty):
-    /// cheaper to read back when only the id, title, URL, source or date is needed.
-    pub fn metadata(&self, i: u32) -> Result<Document> {
-        self.read(i, Spool::read_meta)
+    /// The fields of the document other than its text, id made unique: from memory for the
+    /// documents [`Corpus::materialise`] took, else read back.
+    pub fn metadata(&self, i: u32) -> Result<Meta<'_>> {
+        match self.known.get(i) {
+            Some(m) => Ok(m),
+            None => self.read(i, Spool::read_meta).map(Meta::owned),
+        }
     }
 
     fn read(&self, i: u32, read: impl Fn(&Spool, SpoolRef) -> std::io::Result<Document>) -> Result<Document> {
         let mut doc = read(&self.spool, self.docs[i as usize].spool)
             .with_context(|| format!("reading document {i} back from the spool"))?;
-        if let Ok(k) = self.renamed.binary_search_by_key(&i, |r| r.0) {
-            doc.id = self.renamed[k].1.clone();
+        if let Some(id) = self.renamed_id(i) {
+            doc.id = id.to_string();
         }
         Ok(doc)
     }
 
+    fn renamed_id(&self, i: u32) -> Option<&str> {
+        self.renamed.binary_search_by_key(&i, |r| r.0).ok().map(|k| self.renamed[k].1.as_str())
+    }
+
     /// Copies the records of `docs` (sorted) that are read back from input files into the
-    /// spool's own file. Verification and the report read a candidate document several times;
+    /// spool's own file, and keeps the short fields of all of `docs` in memory (see
+    /// [`MetaTable`]). Verification and the report read a candidate document several times;
     /// decoding a spool record is much cheaper than parsing its JSON line again, and the few
     /// candidates are far less to write than the whole corpus.
     pub fn materialise(&mut self, docs: &[u32]) -> Result<()> {
-        let lines: Vec<u32> = docs.iter().copied().filter(|&d| self.docs[d as usize].spool.file != 0).collect();
-        let spool = &self.spool;
-        let entries = &self.docs;
-        let moved: Vec<Result<Vec<(u32, SpoolRef)>>> = lines
+        let this = &*self;
+        // Per chunk of documents: where the moved ones now are, and the metadata of all.
+        type Done = (Vec<(u32, SpoolRef)>, MetaTable);
+        let done: Vec<Result<Done>> = docs
             .par_chunks(256)
             .map(|chunk| {
-                let (mut buf, mut lens) = (Vec::new(), Vec::with_capacity(chunk.len()));
+                let (mut buf, mut lens, mut moved) = (Vec::new(), Vec::new(), Vec::new());
+                let mut known = MetaTable::default();
                 for &d in chunk {
-                    let doc = spool
-                        .read(entries[d as usize].spool)
-                        .with_context(|| format!("reading document {d} back from its input file"))?;
-                    lens.push(Spool::encode_append(&doc, &mut buf));
+                    let at = this.docs[d as usize].spool;
+                    let from_line = at.file != 0;
+                    let read = if from_line { Spool::read } else { Spool::read_meta };
+                    let doc = read(&this.spool, at).with_context(|| format!("reading document {d} back"))?;
+                    if from_line {
+                        lens.push(Spool::encode_append(&doc, &mut buf));
+                        moved.push(d);
+                    }
+                    known.push(d, this.renamed_id(d).unwrap_or(&doc.id), &doc);
                 }
-                let refs = spool.append(&buf, &lens).context("writing to the spool")?;
-                Ok(chunk.iter().copied().zip(refs).collect())
+                let refs = this.spool.append(&buf, &lens).context("writing to the spool")?;
+                Ok((moved.into_iter().zip(refs).collect(), known))
             })
             .collect();
-        for chunk in moved {
-            for (d, r) in chunk? {
+        for chunk in done {
+            let (moved, known) = chunk?;
+            for (d, r) in moved {
                 self.docs[d as usize].spool = r;
             }
+            self.known.append(known);
         }
         Ok(())
     }
@@ -114,5 +202,85 @@ impl Corpus {
         let mut tokens = Vec::new();
         Tokenizer::new().tokenize(&self.text(i)?, &mut tokens);
         Ok(shingle_set(&tokens, View::Words, LONG_N, &mut Vec::new()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::input::{InputOptions, LineRef};
+
+    fn doc(id: &str, n: usize) -> Document {
+        Document {
+            id: id.into(),
+            title: format!("Title {n} \u{e9}"),
+            url: format!("https://example.org/{n}"),
+            source: format!("site{n}"),
+            date: format!("2024-01-{:02}", n + 1),
+            text: format!("text of document {n}"),
+        }
+    }
+
+    /// Materialised documents give the metadata the spool gives, renamed ids included, whether
+    /// they were read back from a JSON lines file or were in the spool already.
+    #[test]
+    fn metadata_from_memory_is_what_the_spool_holds() {
+        // Document 4 repeats the id of document 1.
+        let ids = ["d0", "d1", "d2", "d3", "d1", "d5"];
+        let docs: Vec<Document> = ids.iter().enumerate().map(|(n, id)| doc(id, n)).collect();
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        let mut lines = Vec::new();
+        let mut at = 0u64;
+        for d in &docs[..3] {
+            let line = serde_json::to_string(d).unwrap();
+            writeln!(file, "{line}").unwrap();
+            lines.push(LineRef { offset: at, len: line.len() as u32 });
+            at += line.len() as u64 + 1;
+        }
+        let spool = Spool::new(None, InputOptions::default()).unwrap();
+        let input = spool.input(&Arc::from("in.jsonl"), &Arc::new(std::fs::File::open(file.path()).unwrap()));
+        let mut entries: Vec<DocEntry> = Vec::new();
+        for (n, d) in docs.iter().enumerate() {
+            let mut e = DocEntry::new(n as u64, None);
+            if n < 3 {
+                e.spool = SpoolRef::line(input, lines[n]);
+            } else {
+                let mut buf = Vec::new();
+                let len = Spool::encode_append(d, &mut buf);
+                e.spool = spool.append(&buf, &[len]).unwrap()[0];
+            }
+            entries.push(e);
+        }
+        let renamed = vec![(4, "d1#2".to_string())];
+        let mut corpus = Corpus { spool, docs: entries, renamed, known: MetaTable::default() };
+        // Before materialising, every document's metadata is read from the spool.
+        let expected: Vec<Meta<'static>> = (0..6)
+            .map(|i| {
+                let m = corpus.metadata(i).unwrap();
+                let own = |c: &Cow<str>| Cow::Owned(c.to_string());
+                Meta {
+                    id: own(&m.id),
+                    title: own(&m.title),
+                    url: own(&m.url),
+                    source: own(&m.source),
+                    date: own(&m.date),
+                }
+            })
+            .collect();
+        assert_eq!(expected[4].id, "d1#2");
+        assert!(corpus.known.is_empty());
+        corpus.materialise(&[0, 2, 3, 4]).unwrap();
+        assert_eq!(corpus.known.len(), 4);
+        for i in 0..6 {
+            assert_eq!(corpus.metadata(i).unwrap(), expected[i as usize], "document {i}");
+            assert_eq!(corpus.known.get(i).is_some(), [0, 2, 3, 4].contains(&i));
+        }
+        // Read back from the spool's own file now, text included.
+        assert_eq!(corpus.docs[0].spool.file, 0);
+        assert_eq!(corpus.document(2).unwrap(), docs[2]);
+        assert_eq!(corpus.document(4).unwrap().id, "d1#2");
     }
 }

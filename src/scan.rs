@@ -441,7 +441,7 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
         })
     })?;
     let Sketches { entries, keys, mut anchor_entries, anchor_info, mut id_hashes, checks, sources } = sketches;
-    let mut corpus = Corpus { spool, docs: entries, renamed: Vec::new() };
+    let mut corpus = Corpus { spool, docs: entries, renamed: Vec::new(), known: Default::default() };
     corpus.renamed = rename_duplicate_ids(&corpus, &mut id_hashes, msgs)?;
     timings.read_and_sketch = started.elapsed().as_secs_f64();
 

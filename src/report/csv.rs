@@ -77,16 +77,11 @@ pub fn write_clusters(r: &ScanResult, w: &mut dyn Write) -> Result<()> {
 pub fn write_pairs(r: &ScanResult, w: &mut dyn Write) -> Result<()> {
     let mut out = csv::Writer::from_writer(w);
     out.write_record(PAIR_COLUMNS)?;
-    let mut ids: std::collections::HashMap<u32, String> = std::collections::HashMap::new();
     for p in &r.pairs {
-        for d in [p.a, p.b] {
-            if let std::collections::hash_map::Entry::Vacant(e) = ids.entry(d) {
-                e.insert(r.corpus.metadata(d)?.id);
-            }
-        }
+        let (a, b) = (r.corpus.metadata(p.a)?, r.corpus.metadata(p.b)?);
         out.write_record([
-            &ids[&p.a],
-            &ids[&p.b],
+            &*a.id,
+            &*b.id,
             &fixed(p.measures.similarity()),
             &fixed(p.measures.containment()),
             p.relation.name(),

@@ -89,8 +89,8 @@ impl Summary {
             let original = r.corpus.metadata(c.original)?;
             largest.push(LargestCluster {
                 cluster_id: i + 1,
-                original: original.id,
-                title: original.title,
+                original: original.id.into_owned(),
+                title: original.title.into_owned(),
                 size: c.copies.len() + 1,
                 copies: relation_counts(c.copies.iter().map(|c| &c.relation)),
             });
