@@ -50,24 +50,51 @@ fn trigram(t: &[Token]) -> u64 {
     t[0].hash ^ t[1].hash.rotate_left(21) ^ t[2].hash.rotate_left(42)
 }
 
+/// Where each word 3-gram of a text starts, sorted by 3-gram (positions in order within a
+/// 3-gram).
+fn trigram_starts(t: &[Token]) -> Vec<(u64, u32)> {
+    let mut v: Vec<(u64, u32)> = t.windows(3).enumerate().map(|(i, w)| (trigram(w), i as u32)).collect();
+    sort_by_hash(&mut v, |e| e.0);
+    v
+}
+
+/// An original's side of [`align`], built once for all of its copies.
+pub struct Original<'a> {
+    tokens: &'a [Token],
+    /// [`trigram_starts`] of the original.
+    index: Vec<(u64, u32)>,
+    /// 3-grams too frequent to seed, by position.
+    refrain: Vec<bool>,
+}
+
+impl<'a> Original<'a> {
+    pub fn new(tokens: &'a [Token]) -> Original<'a> {
+        if tokens.len() < MIN_WORDS {
+            return Original { tokens, index: Vec::new(), refrain: Vec::new() };
+        }
+        let index = trigram_starts(tokens);
+        let mut refrain = vec![false; index.len()];
+        for group in index.chunk_by(|x, y| x.0 == y.0).filter(|g| g.len() > MAX_REPEATS) {
+            group.iter().for_each(|e| refrain[e.1 as usize] = true);
+        }
+        Original { tokens, index, refrain }
+    }
+}
+
 /// The ordered chain of matching segments between token sequences `a` (the original) and `b`.
 pub fn align(a: &[Token], b: &[Token]) -> Vec<Segment> {
+    align_to(&Original::new(a), b)
+}
+
+/// [`align`] with the original's side already built.
+pub fn align_to(original: &Original, b: &[Token]) -> Vec<Segment> {
+    let Original { tokens: a, index, refrain } = original;
     if a.len() < MIN_WORDS || b.len() < MIN_WORDS {
         return Vec::new();
     }
-    // Where each 3-gram of `a` and of `b` starts, sorted by 3-gram (positions in order within
-    // a 3-gram): one merge of the two finds every shared 3-gram, with no search per 3-gram.
-    let starts = |t: &[Token]| {
-        let mut v: Vec<(u64, u32)> = t.windows(3).enumerate().map(|(i, w)| (trigram(w), i as u32)).collect();
-        sort_by_hash(&mut v, |e| e.0);
-        v
-    };
-    let (index, seeds) = (starts(a), starts(b));
-    // 3-grams of `a` too frequent to seed, by position.
-    let mut refrain = vec![false; index.len()];
-    for group in index.chunk_by(|x, y| x.0 == y.0).filter(|g| g.len() > MAX_REPEATS) {
-        group.iter().for_each(|e| refrain[e.1 as usize] = true);
-    }
+    // The 3-grams of `a` and of `b`, both sorted: one merge of the two finds every shared
+    // 3-gram, with no search per 3-gram.
+    let seeds = trigram_starts(b);
     let mut segments = Vec::new();
     let mut in_a = index.chunk_by(|x, y| x.0 == y.0).peekable();
     for in_b in seeds.chunk_by(|x, y| x.0 == y.0) {
@@ -157,7 +184,14 @@ impl CharCounter<'_> {
 /// The matched segments of `b` (a copy) against `a` (its original), grouped into passages, with
 /// character offsets into `a_text` and `b_text` (the texts the tokens were read from).
 pub fn matches(a_text: &str, a: &[Token], b_text: &str, b: &[Token]) -> Vec<Match> {
-    let segments = align(a, b);
+    matches_to(a_text, &Original::new(a), b_text, b)
+}
+
+/// [`matches`] with the original's side of the alignment already built: a cluster's copies
+/// are all aligned to one original.
+pub fn matches_to(a_text: &str, original: &Original, b_text: &str, b: &[Token]) -> Vec<Match> {
+    let a = original.tokens;
+    let segments = align_to(original, b);
     let mut ca = CharCounter { text: a_text, byte: 0, chars: 0 };
     let mut cb = CharCounter { text: b_text, byte: 0, chars: 0 };
     let mut out = Vec::with_capacity(segments.len());
@@ -243,6 +277,29 @@ mod tests {
         let m = run(a, c);
         assert_eq!(m.len(), 2);
         assert_eq!((m[0].passage, m[1].passage), (1, 2));
+    }
+
+    #[test]
+    fn one_original_aligned_to_many_copies_as_to_each_alone() {
+        let a = "The council voted on Tuesday to raise the property tax by two percent. The mayor said \
+                 the money would go to schools, and the vote was the council's third this year. The \
+                 council voted to raise the tax. The council voted to raise the tax.";
+        let copies = [
+            a.to_string(),
+            format!("Breaking: {a} Read more at our site."),
+            "The council decided on Tuesday to raise the land tax by two percent. The mayor said".to_string(),
+            "the money would go to schools, and the vote was the third this year.".to_string(),
+            "Nothing in common with it at all, not one phrase.".to_string(),
+            "The".to_string(),
+        ];
+        let ta = tokens(a);
+        let original = Original::new(&ta);
+        for b in &copies {
+            let tb = tokens(b);
+            assert_eq!(matches_to(a, &original, b, &tb), matches(a, &ta, b, &tb), "{b}");
+        }
+        let short = tokens("two words");
+        assert!(matches_to("two words", &Original::new(&short), a, &ta).is_empty());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::evidence::{matches, Match};
+use crate::evidence::{matches_to, Match, Original};
 use crate::normalize::Tokenizer;
 use crate::scan::{Cluster, ScanResult};
 
@@ -154,7 +154,13 @@ type ClusterEvidence = (Vec<Evidence>, Vec<u8>, Vec<(String, u64)>);
 /// lines, original first.
 fn cluster_matches(r: &ScanResult, c: &Cluster) -> Result<ClusterEvidence> {
     let mut tokenizer = Tokenizer::new();
-    let mut lines = Vec::new();
+    // About the size of the documents' records, so the lines are not grown and copied over and
+    // over (JSON adds field names and escapes).
+    let size: usize = std::iter::once(c.original)
+        .chain(c.copies.iter().map(|cp| cp.doc))
+        .map(|d| r.corpus.docs[d as usize].spool.len as usize * 9 / 8 + 128)
+        .sum();
+    let mut lines = Vec::with_capacity(size);
     let mut ids = Vec::with_capacity(c.copies.len() + 1);
     let original = r.corpus.document(c.original)?;
     serde_json::to_writer(&mut lines, &original)?;
@@ -162,6 +168,7 @@ fn cluster_matches(r: &ScanResult, c: &Cluster) -> Result<ClusterEvidence> {
     ids.push((original.id.clone(), lines.len() as u64));
     let mut a = Vec::new();
     tokenizer.tokenize(&original.text, &mut a);
+    let aligned = Original::new(&a);
     let mut b = Vec::new();
     let mut out = Vec::with_capacity(c.copies.len());
     for cp in &c.copies {
@@ -172,7 +179,7 @@ fn cluster_matches(r: &ScanResult, c: &Cluster) -> Result<ClusterEvidence> {
         ids.push((copy.id.clone(), (lines.len() - start) as u64));
         b.clear();
         tokenizer.tokenize(&copy.text, &mut b);
-        out.push((original.id.clone(), copy.id, matches(&original.text, &a, &copy.text, &b)));
+        out.push((original.id.clone(), copy.id, matches_to(&original.text, &aligned, &copy.text, &b)));
     }
     out.sort_by(|x, y| x.1.cmp(&y.1));
     Ok((out, lines, ids))
