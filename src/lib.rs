@@ -51,8 +51,26 @@ pub fn run_scan(cfg: &ScanConfig, out: &Path, msgs: &Messages) -> Result<Summary
 /// As [`run_scan`]; `html` says whether to write `report.html`.
 pub fn run_scan_with(cfg: &ScanConfig, out: &Path, msgs: &Messages, html: bool) -> Result<Summary> {
     report::prepare_dir(out)?;
-    let mut result = scan::scan(cfg, msgs)?;
+    let result = scan::scan(cfg, msgs)?;
     let t = std::time::Instant::now();
+    // The report is written by threads of its own. Its many mid-sized allocations (texts, lines,
+    // pages) are served by the allocator from each thread's heap, and the scan's threads leave
+    // theirs fragmented: on the 1 GB mkspeed corpus malloc and free took 18 % of the report's
+    // CPU time in the scan's threads and 14.5 % in fresh ones.
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(rayon::current_num_threads()).build()?;
+    pool.install(|| write_report(cfg, out, msgs, html, result, t))
+}
+
+/// Writes the report files of a scan into `out`; `t` is when the report stage started.
+fn write_report(
+    cfg: &ScanConfig,
+    out: &Path,
+    msgs: &Messages,
+    html: bool,
+    mut result: ScanResult,
+    t: std::time::Instant,
+) -> Result<Summary> {
+    let result = &mut result;
     // The evidence and the documents come from one parallel pass over the clusters; the small
     // files are written meanwhile.
     let mut lines = Vec::new();
@@ -60,21 +78,21 @@ pub fn run_scan_with(cfg: &ScanConfig, out: &Path, msgs: &Messages, html: bool) 
         || {
             report::write_atomic(out, "documents.jsonl", |documents| {
                 report::write_atomic(out, "matches.csv", |matches| {
-                    lines = report::csv::write_matches_and_documents(&result, matches, documents)?;
+                    lines = report::csv::write_matches_and_documents(result, matches, documents)?;
                     Ok(())
                 })
             })
         },
         || -> Result<()> {
-            report::write_atomic(out, "clusters.csv", |w| report::csv::write_clusters(&result, w))?;
-            report::write_atomic(out, "pairs.csv", |w| report::csv::write_pairs(&result, w))
+            report::write_atomic(out, "clusters.csv", |w| report::csv::write_clusters(result, w))?;
+            report::write_atomic(out, "pairs.csv", |w| report::csv::write_pairs(result, w))
         },
     );
     evidence?;
     files?;
     result.timings.report = t.elapsed().as_secs_f64();
     result.timings.total += result.timings.report;
-    let mut summary = Summary::new(cfg, &result, msgs)?;
+    let mut summary = Summary::new(cfg, result, msgs)?;
     if html {
         // Before summary.json, which marks the report complete.
         let t = std::time::Instant::now();
