@@ -305,16 +305,24 @@ impl Book<'_> {
             return Ok(Rendered { bytes: 0, comparisons, first_page: Some(body) });
         }
         let next = n < self.plan.pages.len();
-        let mut html = page::pager(n, next);
+        // Sized for the page's planned bytes, with room for estimates that fall short, so that
+        // it is not grown and copied as the clusters go in.
+        let mut html = String::with_capacity(self.opts.page_bytes + self.opts.page_bytes / 2);
+        html.push_str(&page::pager(n, next));
         html.push_str("<main>\n");
         let _ = writeln!(html, "<h1>Clusters {} to {}</h1>{}", p.first, p.last, page::LEGEND);
         let comparisons = self.clusters(reader, p, &mut html)?;
         html.push_str("</main>\n");
         html.push_str(&page::pager(n, next));
-        let doc = page::document(&format!("reprint report: page {n}"), &html);
-        drop(html);
-        write_atomic(&self.rd.dir.join(PAGES_DIR), &page::page_file(n), |w| Ok(w.write_all(doc.as_bytes())?))?;
-        Ok(Rendered { bytes: doc.len(), comparisons, first_page: None })
+        // Written around the body as it is: the page is not copied into one string first.
+        let head = page::head(&format!("reprint report: page {n}"));
+        write_atomic(&self.rd.dir.join(PAGES_DIR), &page::page_file(n), |w| {
+            for part in [&head, &html, page::TAIL] {
+                w.write_all(part.as_bytes())?;
+            }
+            Ok(())
+        })?;
+        Ok(Rendered { bytes: head.len() + html.len() + page::TAIL.len(), comparisons, first_page: None })
     }
 
     /// Renders the clusters of page `p` into `b`; returns the number of comparisons.

@@ -78,17 +78,27 @@ pub const LEGEND: &str = "<p class=\"legend\"><mark class=\"copied\">copied pass
 
 /// A complete page around `body`.
 pub fn document(title: &str, body: &str) -> String {
-    let mut s = String::with_capacity(body.len() + CSS.len() + 1024);
+    let mut s = head(title);
+    s.reserve(body.len() + TAIL.len());
+    s.push_str(body);
+    s.push_str(TAIL);
+    s
+}
+
+/// What comes before the body of a page titled `title` (see [`document`]).
+pub fn head(title: &str) -> String {
+    let mut s = String::with_capacity(CSS.len() + 1024);
     s.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n");
     let _ = writeln!(s, "<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">");
     s.push_str("<meta name=\"referrer\" content=\"no-referrer\">\n");
     s.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     let _ = writeln!(s, "<title>{}</title>", escape::text(title));
     let _ = writeln!(s, "<style>{CSS}{}</style></head>\n<body>", relation_css());
-    s.push_str(body);
-    s.push_str("\n</body></html>\n");
     s
 }
+
+/// What comes after the body of a page.
+pub const TAIL: &str = "\n</body></html>\n";
 
 /// Previous / next / overview links of page `n` (`next` if another page follows).
 pub fn pager(n: usize, next: bool) -> String {
