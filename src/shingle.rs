@@ -43,16 +43,18 @@ pub fn shingles(tokens: &[Token], view: View, n: usize, scratch: &mut Vec<u64>, 
         View::Words => roll(tokens.len(), n, view.seed(n), |i| tokens[i].hash, out),
         View::Skeleton => {
             // The function words' hashes, compacted without a branch: whether a word is a
-            // function word is a coin toss the branch predictor loses half the time.
-            scratch.clear();
-            scratch.resize(tokens.len(), 0);
+            // function word is a coin toss the branch predictor loses half the time. Every
+            // token is written before the ones kept are read, so `scratch` is only grown, never
+            // cleared and zeroed again.
+            if scratch.len() < tokens.len() {
+                scratch.resize(tokens.len(), 0);
+            }
             let mut kept = 0;
             for t in tokens {
                 scratch[kept] = t.hash;
                 kept += t.stopword as usize;
             }
-            scratch.truncate(kept);
-            shingle_hashes(scratch, n, view.seed(n), out);
+            shingle_hashes(&scratch[..kept], n, view.seed(n), out);
         }
     }
 }
