@@ -8,8 +8,6 @@
 //! densification" (Shrivastava 2017), which keeps the estimate unbiased. Everything is a pure
 //! function of the shingle hashes, so signatures are identical across runs, threads and machines.
 
-use std::sync::OnceLock;
-
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 const EMPTY: u64 = u64::MAX;
@@ -35,76 +33,28 @@ pub fn minhash(shingles: &[u64], sig: &mut [u64]) -> bool {
 }
 
 /// Optimal densification: each empty bin copies a non-empty bin picked by hashing
-/// (bin, attempt) until a non-empty one comes up. Only bins that were empty are written, so a
-/// picked bin that was not empty still holds its own value.
+/// (bin, attempt) until a non-empty one comes up.
 fn densify(sig: &mut [u64]) {
-    let k = sig.len();
-    // Which bins were empty: a bit each, on the stack for signatures of up to 512 values.
-    let mut small = [0u64; 8];
-    let mut large = Vec::new();
-    let words = k.div_ceil(64);
-    let empty: &mut [u64] = if words <= small.len() {
-        &mut small[..words]
-    } else {
-        large.resize(words, 0);
-        &mut large
-    };
-    let mut count = 0;
-    for (i, &v) in sig.iter().enumerate() {
-        if v == EMPTY {
-            empty[i / 64] |= 1 << (i % 64);
-            count += 1;
-        }
-    }
-    if count == 0 || count == k {
+    let k = sig.len() as u64;
+    if !sig.contains(&EMPTY) || sig.iter().all(|&v| v == EMPTY) {
         return;
     }
-    let was_empty = |empty: &[u64], p: usize| empty[p / 64] >> (p % 64) & 1 == 1;
-    let picks = PICKS.get_or_init(|| Picks::new(k));
-    let table = (picks.k == k).then_some(&picks.table[..]);
-    for i in 0..k {
-        if !was_empty(empty, i) {
+    let filled: Vec<u64> = sig.to_vec();
+    for (i, slot) in sig.iter_mut().enumerate() {
+        if *slot != EMPTY {
             continue;
         }
-        let mut attempt = 0;
+        let mut attempt = 0u64;
         loop {
-            let p = match table {
-                Some(t) if attempt < TABULATED => t[i * TABULATED + attempt] as usize,
-                _ => pick(i, attempt, k),
-            };
-            if !was_empty(empty, p) {
-                sig[i] = sig[p];
+            let pick = xxh3_64_with_seed(&attempt.to_le_bytes(), i as u64) % k;
+            if filled[pick as usize] != EMPTY {
+                *slot = filled[pick as usize];
                 break;
             }
             attempt += 1;
         }
     }
 }
-
-/// The bin that empty bin `bin` of a `k`-bin signature tries at attempt `attempt`.
-fn pick(bin: usize, attempt: usize, k: usize) -> usize {
-    (xxh3_64_with_seed(&(attempt as u64).to_le_bytes(), bin as u64) % k as u64) as usize
-}
-
-/// Attempts per bin whose picks [`Picks`] holds; later ones, rare, are computed as needed.
-const TABULATED: usize = 16;
-
-/// The first [`TABULATED`] picks of every bin for signatures of `k` values. A pick costs a hash
-/// and a division and depends on nothing but (bin, attempt, k), and most documents have a few
-/// empty bins in their sparser views: computed once for the `k` of the scan.
-struct Picks {
-    k: usize,
-    table: Vec<u32>,
-}
-
-impl Picks {
-    fn new(k: usize) -> Picks {
-        let table = (0..k).flat_map(|bin| (0..TABULATED).map(move |a| pick(bin, a, k) as u32)).collect();
-        Picks { k, table }
-    }
-}
-
-static PICKS: OnceLock<Picks> = OnceLock::new();
 
 /// Bytes kept per document to check a band collision: the low byte of the first `CHECK_BYTES`
 /// signature values ("b-bit minwise hashing", Li and König 2010, with b = 8).
@@ -219,41 +169,6 @@ mod tests {
         // J = 1/3: about 21 of 64 agree; unrelated sets agree by chance only.
         assert!(agreement(&la, &lb) >= 10, "{}", agreement(&la, &lb));
         assert!(agreement(&la, &lo) < MIN_AGREEMENT, "{}", agreement(&la, &lo));
-    }
-
-    /// Densification as first written: a copy of the signature to pick from, every pick hashed.
-    fn densify_directly(sig: &mut [u64]) {
-        let k = sig.len() as u64;
-        if !sig.contains(&EMPTY) || sig.iter().all(|&v| v == EMPTY) {
-            return;
-        }
-        let filled = sig.to_vec();
-        for (i, slot) in sig.iter_mut().enumerate() {
-            let mut attempt = 0u64;
-            while *slot == EMPTY {
-                let pick = xxh3_64_with_seed(&attempt.to_le_bytes(), i as u64) % k;
-                *slot = filled[pick as usize];
-                attempt += 1;
-            }
-        }
-    }
-
-    #[test]
-    fn tabulated_picks_densify_as_hashing_each_pick_does() {
-        let mut next = rng(11);
-        // The scan's size, sizes of no table, and one past the stack's 512 bits.
-        for k in [128, 64, 100, 129, 700] {
-            for empty_share in [1, 10, 50, 90, 99] {
-                for _ in 0..20 {
-                    let sig: Vec<u64> =
-                        (0..k).map(|_| if next() % 100 < empty_share { EMPTY } else { next() >> 1 }).collect();
-                    let (mut fast, mut direct) = (sig.clone(), sig.clone());
-                    densify(&mut fast);
-                    densify_directly(&mut direct);
-                    assert_eq!(fast, direct, "k {k}, {empty_share} % empty");
-                }
-            }
-        }
     }
 
     #[test]
