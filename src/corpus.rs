@@ -57,6 +57,18 @@ impl Meta<'_> {
     fn owned(d: Document) -> Meta<'static> {
         Meta { id: d.id.into(), title: d.title.into(), url: d.url.into(), source: d.source.into(), date: d.date.into() }
     }
+
+    /// The same fields, no longer borrowed.
+    pub fn into_owned(self) -> Meta<'static> {
+        let own = |c: Cow<str>| Cow::Owned(c.into_owned());
+        Meta {
+            id: own(self.id),
+            title: own(self.title),
+            url: own(self.url),
+            source: own(self.source),
+            date: own(self.date),
+        }
+    }
 }
 
 /// The short fields (id, title, URL, source, date) of a sorted set of documents, held in memory:
@@ -257,19 +269,7 @@ mod tests {
         let renamed = vec![(4, "d1#2".to_string())];
         let mut corpus = Corpus { spool, docs: entries, renamed, known: MetaTable::default() };
         // Before materialising, every document's metadata is read from the spool.
-        let expected: Vec<Meta<'static>> = (0..6)
-            .map(|i| {
-                let m = corpus.metadata(i).unwrap();
-                let own = |c: &Cow<str>| Cow::Owned(c.to_string());
-                Meta {
-                    id: own(&m.id),
-                    title: own(&m.title),
-                    url: own(&m.url),
-                    source: own(&m.source),
-                    date: own(&m.date),
-                }
-            })
-            .collect();
+        let expected: Vec<Meta<'static>> = (0..6).map(|i| corpus.metadata(i).unwrap().into_owned()).collect();
         assert_eq!(expected[4].id, "d1#2");
         assert!(corpus.known.is_empty());
         corpus.materialise(&[0, 2, 3, 4]).unwrap();
