@@ -12,6 +12,7 @@
 //! handles (seeking moves a handle's position), so several threads can read at once, sharing
 //! one index.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -591,7 +592,8 @@ impl DocIndex {
     /// The index of the `documents.jsonl` at `path` from the id and length (line break
     /// included) of each of its lines, in order: what its writer knows.
     pub fn of_lines(path: &Path, lines: impl IntoIterator<Item = (String, u64)>) -> Result<DocIndex> {
-        let mut index = DocIndex { path: path.to_path_buf(), by_id: HashMap::new() };
+        let lines = lines.into_iter();
+        let mut index = DocIndex { path: path.to_path_buf(), by_id: HashMap::with_capacity(lines.size_hint().0) };
         let mut offset = 0;
         for (line, (id, len)) in (1..).zip(lines) {
             index.add(id, offset, line, len)?;
@@ -601,9 +603,12 @@ impl DocIndex {
     }
 
     fn add(&mut self, id: String, offset: u64, line: u64, len: u64) -> Result<()> {
-        if let Some((_, first, _)) = self.by_id.insert(id.clone().into_boxed_str(), (offset, line, len)) {
-            bail!("{}: document {:?} is already on line {first}", at(&self.path, line), id);
-        }
+        match self.by_id.entry(id.into_boxed_str()) {
+            Entry::Occupied(e) => {
+                bail!("{}: document {:?} is already on line {}", at(&self.path, line), e.key(), e.get().1)
+            }
+            Entry::Vacant(e) => e.insert((offset, line, len)),
+        };
         Ok(())
     }
 }
