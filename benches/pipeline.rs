@@ -9,7 +9,7 @@ use reprint::input::{Chunk, InputOptions};
 use reprint::lsh::{band_keys, choose_bands};
 use reprint::normalize::Tokenizer;
 use reprint::shingle::{shingles, View};
-use reprint::sketch::minhash;
+use reprint::sketch::Sketcher;
 use reprint::Messages;
 
 const WORDS: &[&str] = &[
@@ -97,7 +97,7 @@ fn hot_path(c: &mut Criterion) {
         let mut tok = Tokenizer::new();
         let (mut tokens, mut scratch, mut sh, mut keys, mut docs) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let mut sig = vec![0u64; 128];
+        let (mut sketcher, mut sig) = (Sketcher::new(128), vec![0u64; 128]);
         b.iter(|| {
             docs.clear();
             Chunk::JsonLines { file: "bench".into(), first_line: 1, data: data.clone(), source: None }
@@ -109,7 +109,7 @@ fn hot_path(c: &mut Criterion) {
                 for (view, n, bands) in [(View::Words, 5, words), (View::Skeleton, 5, skeleton)] {
                     sh.clear();
                     shingles(&tokens, view, n, &mut scratch, &mut sh);
-                    minhash(&sh, &mut sig);
+                    sketcher.sketch(&sh, &mut sig);
                     band_keys(&sig, bands, &mut keys);
                 }
             }

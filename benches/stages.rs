@@ -24,7 +24,7 @@ use reprint::origin::WireSources;
 use reprint::report::csv::{write_clusters, write_pairs};
 use reprint::scan::{scan, ScanConfig, ViewConfig};
 use reprint::shingle::shingles;
-use reprint::sketch::minhash;
+use reprint::sketch::Sketcher;
 use reprint::verify::{Measures, Profile};
 use reprint::{Document, Messages};
 
@@ -168,14 +168,14 @@ fn prepare() -> Prepared {
                 .collect()
         })
         .collect();
-    let mut sig = vec![0u64; 128];
+    let (mut sketcher, mut sig) = (Sketcher::new(128), vec![0u64; 128]);
     let keys: Vec<BandKeys> = views
         .iter()
         .enumerate()
         .map(|(v, view)| {
             let mut keys = Vec::new();
             for s in &shingled {
-                minhash(&s[v], &mut sig);
+                sketcher.sketch(&s[v], &mut sig);
                 band_keys(&sig, view.bands, &mut keys);
             }
             let mut bands = BandKeys::new(view.bands.bands);
@@ -245,12 +245,12 @@ fn stages(c: &mut Criterion) {
     });
 
     g.bench_function("sketch", |b| {
-        let mut sig = vec![0u64; 128];
+        let (mut sketcher, mut sig) = (Sketcher::new(128), vec![0u64; 128]);
         b.iter(|| {
             let mut n = 0;
             for s in &p.shingles {
                 for view in s {
-                    n += minhash(view, &mut sig) as usize;
+                    n += sketcher.sketch(view, &mut sig) as usize;
                 }
             }
             n
@@ -258,14 +258,14 @@ fn stages(c: &mut Criterion) {
     });
 
     g.bench_function("band_bucket", |b| {
-        let mut sig = vec![0u64; 128];
+        let (mut sketcher, mut sig) = (Sketcher::new(128), vec![0u64; 128]);
         let sigs: Vec<Vec<Vec<u64>>> = p
             .shingles
             .iter()
             .map(|s| {
                 s.iter()
                     .map(|view| {
-                        minhash(view, &mut sig);
+                        sketcher.sketch(view, &mut sig);
                         sig.clone()
                     })
                     .collect()

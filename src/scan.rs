@@ -35,7 +35,7 @@ use crate::normalize::{text_fingerprint, Token, Tokenizer};
 use crate::origin::{pick_original, relation, Member, Relation, WireSources};
 use crate::progress::Progress;
 use crate::shingle::{mix, shingles, View};
-use crate::sketch::{agreement, low_bytes, minhash, CHECK_BYTES, MIN_AGREEMENT};
+use crate::sketch::{agreement, low_bytes, Sketcher, CHECK_BYTES, MIN_AGREEMENT};
 use crate::spool::{Spool, SpoolRef};
 use crate::verify::{Measures, Profile};
 use crate::Document;
@@ -255,6 +255,7 @@ struct Worker<'a> {
     scratch: Vec<u64>,
     shingles: Vec<u64>,
     sig: Vec<u64>,
+    sketcher: Sketcher,
     docs: Vec<Document>,
     /// Where each of `docs` lies in its input file, when it is read back from there.
     lines: Vec<LineRef>,
@@ -272,6 +273,7 @@ impl<'a> Worker<'a> {
             scratch: Vec::new(),
             shingles: Vec::new(),
             sig: vec![0; cfg.num_perm],
+            sketcher: Sketcher::new(cfg.num_perm),
             docs: Vec::new(),
             lines: Vec::new(),
             buf: Vec::new(),
@@ -321,7 +323,7 @@ impl<'a> Worker<'a> {
                     anchored = true;
                 }
                 let too_few = view.kind == View::Skeleton && !has_skeleton(&self.tokens, self.shingles.len());
-                if too_few || !minhash(&self.shingles, &mut self.sig) {
+                if too_few || !self.sketcher.sketch(&self.shingles, &mut self.sig) {
                     // No shingle in this view (a text without function words), or too few for
                     // MinHash to mean anything: values that match nothing, so the blocks keep
                     // their length.
