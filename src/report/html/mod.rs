@@ -200,12 +200,13 @@ fn header_estimate(size: usize) -> usize {
 }
 
 /// What laying out a cluster needs to know: its id, the estimated bytes of its table and of each
-/// of its comparisons, and its original when it has a row in the index.
+/// of its comparisons, and its original when it has a row in the index (boxed: a few hundred
+/// clusters have one, and tens of thousands of estimates are held at once).
 struct Estimate {
     id: u64,
     head: usize,
     comparisons: Vec<usize>,
-    original: Option<Member>,
+    original: Option<Box<Member>>,
 }
 
 /// Clusters estimated per reader (see [`Plan::estimates`]).
@@ -246,7 +247,13 @@ impl Plan {
             plan.add(est.id, part);
             plan.clusters.push(Placement { page: start, comparisons: pages });
             if let Some(original) = est.original {
-                plan.index.push(IndexRow { id: est.id, page: start, original, size: e.size, relations: e.relations });
+                plan.index.push(IndexRow {
+                    id: est.id,
+                    page: start,
+                    original: *original,
+                    size: e.size,
+                    relations: e.relations,
+                });
             }
         }
         Ok(plan)
@@ -283,7 +290,7 @@ impl Plan {
                     };
                     let indexed = k * ESTIMATE_CHUNK + i < opts.index_rows;
                     let head = header_estimate(c.size());
-                    out.push(Estimate { id: c.id, head, comparisons, original: indexed.then_some(c.original) });
+                    out.push(Estimate { id: c.id, head, comparisons, original: indexed.then(|| Box::new(c.original)) });
                 }
                 Ok(out)
             })
