@@ -24,9 +24,9 @@ pub fn minhash(shingles: &[u64], sig: &mut [u64]) -> bool {
 const TABULATED: usize = 4;
 
 /// MinHash with what densification needs kept between documents: the bins the first attempts
-/// of each bin pick, and scratch space. A short text's skeleton leaves one bin in six or so
-/// empty, so densification took a third of sketching when every attempt was a hash and every
-/// bin a branch on whether it was empty.
+/// of each bin pick, and scratch space. Short texts, and skeletons most of all, leave bins empty
+/// (one in seven over both views of mkspeed text), so densification took a third of sketching
+/// when every attempt was a hash and every bin a branch on whether it was empty.
 #[derive(Clone, Debug, Default)]
 pub struct Sketcher {
     /// `picks[i][a]`: the bin attempt `a` of empty bin `i` borrows from.
