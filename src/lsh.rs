@@ -17,7 +17,7 @@
 
 use rayon::prelude::*;
 
-use crate::shingle::{mix, sort_by_hash};
+use crate::shingle::mix;
 
 /// Bands and rows of one LSH index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -134,11 +134,11 @@ impl BandKeys {
 pub fn band_pairs(keys: &BandKeys, bands: std::ops::Range<usize>, max_bucket: usize) -> (Vec<(u32, u32)>, BucketStats) {
     let per_band: Vec<(Vec<(u32, u32)>, BucketStats)> = bands
         .into_par_iter()
-        .map(|band| {
-            let mut entries = keys.band(band);
-            // Band keys are uniform hashes: a counting sort on their top bits, stable, so the
-            // documents of a bucket stay in order as a comparison sort of (key, doc) puts them.
-            sort_by_hash(&mut entries, |e| (e.0 as u64) << 32);
+        .map_init(Repeated::default, |repeated, band| {
+            // Only keys that two documents share make a bucket; sorting the few entries that
+            // may have one groups the buckets, each in document order.
+            let mut entries = repeated.of(&keys.band(band));
+            entries.sort_unstable();
             bucket_pairs(&entries, max_bucket)
         })
         .collect();
@@ -153,6 +153,37 @@ pub fn band_pairs(keys: &BandKeys, bands: std::ops::Range<usize>, max_bucket: us
     pairs.par_sort_unstable();
     pairs.dedup();
     (pairs, stats)
+}
+
+/// Finds the entries (key, document) of a band whose key may be another entry's too: every entry
+/// of a bucket of two or more, and the few singletons whose key shares its top bits with another
+/// key. Two bit sets indexed by the keys' top bits (8 bits per entry, so they stay in cache)
+/// find them in two sequential passes, the first without a branch. Sorting all of
+/// a band's entries to find its buckets, as before, scattered every entry over megabytes; the
+/// bit sets are kept between the bands a thread takes, so their pages are not faulted in again.
+#[derive(Default)]
+struct Repeated {
+    seen: Vec<u64>,
+    twice: Vec<u64>,
+}
+
+impl Repeated {
+    /// The entries of `entries` that may share their key with another.
+    fn of(&mut self, entries: &[(u32, u32)]) -> Vec<(u32, u32)> {
+        let bits = (entries.len() * 8).next_power_of_two().trailing_zeros().clamp(6, 32);
+        let slot = |key: u32| ((key as u64) >> (32 - bits)) as usize;
+        for set in [&mut self.seen, &mut self.twice] {
+            set.clear();
+            set.resize(1 << (bits - 6), 0);
+        }
+        let (seen, twice) = (&mut self.seen, &mut self.twice);
+        for &(key, _) in entries {
+            let (word, bit) = (slot(key) / 64, 1u64 << (slot(key) % 64));
+            twice[word] |= seen[word] & bit;
+            seen[word] |= bit;
+        }
+        entries.iter().copied().filter(|&(key, _)| twice[slot(key) / 64] & (1 << (slot(key) % 64)) != 0).collect()
+    }
 }
 
 /// What bucketing found, besides the pairs.
@@ -248,6 +279,29 @@ mod tests {
             let want: Vec<(u32, u32)> = (0..docs).map(|d| (keys[d * stride + b], d as u32)).collect();
             assert_eq!(bands.band(b), want, "band {b}");
         }
+    }
+
+    /// Every entry whose key another entry shares is kept, in document order; of the
+    /// singletons only those whose key's top bits another key shares (about one in eight).
+    #[test]
+    fn repeated_keeps_every_shared_key_and_few_others() {
+        let n = 20_000u32;
+        // Random keys, and one document in ten repeating the key of a document before it.
+        let mut entries: Vec<(u32, u32)> = (0..n).map(|d| ((mix(d as u64) >> 32) as u32, d)).collect();
+        for d in (10..n).step_by(10) {
+            entries[d as usize].0 = entries[(mix(d as u64 + 7) % d as u64) as usize].0;
+        }
+        let mut count = std::collections::HashMap::new();
+        for e in &entries {
+            *count.entry(e.0).or_insert(0) += 1;
+        }
+        let kept = Repeated::default().of(&entries);
+        assert!(kept.windows(2).all(|w| w[0].1 < w[1].1), "document order");
+        let shared: Vec<(u32, u32)> = entries.iter().copied().filter(|e| count[&e.0] > 1).collect();
+        assert!(shared.len() > n as usize / 10, "{} shared", shared.len());
+        assert_eq!(kept.iter().copied().filter(|e| count[&e.0] > 1).collect::<Vec<_>>(), shared);
+        let singletons = kept.len() - shared.len();
+        assert!(singletons < (n as usize - shared.len()) / 4, "{singletons} singletons kept");
     }
 
     #[test]
