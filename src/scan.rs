@@ -460,7 +460,7 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
             // Chance collisions of the skeleton's two-row bands grow with the square of the
             // corpus; the signatures' low bytes tell them from real matches (see sketch.rs).
             let check = |d: u32| &checks[d as usize * CHECK_BYTES..(d as usize + 1) * CHECK_BYTES];
-            pairs.retain(|&(a, b)| agreement(check(a), check(b)) >= MIN_AGREEMENT);
+            pairs = pairs.into_par_iter().filter(|&(a, b)| agreement(check(a), check(b)) >= MIN_AGREEMENT).collect();
         }
         candidates.push(CandidateStats { view: view.view.to_string(), pairs: pairs.len() as u64, buckets });
         all_pairs.extend(pairs);
