@@ -137,7 +137,7 @@ pub fn band_pairs(keys: &BandKeys, bands: std::ops::Range<usize>, max_bucket: us
         .map_init(Repeated::default, |repeated, band| {
             // Only keys that two documents share make a bucket; sorting the few entries that
             // may have one groups the buckets, each in document order.
-            let mut entries = repeated.of(&keys.band(band));
+            let mut entries = repeated.of(&keys.band(band), |key| (key as u64) << 32);
             entries.sort_unstable();
             bucket_pairs(&entries, max_bucket)
         })
@@ -168,10 +168,11 @@ struct Repeated {
 }
 
 impl Repeated {
-    /// The entries of `entries` that may share their key with another.
-    fn of(&mut self, entries: &[(u32, u32)]) -> Vec<(u32, u32)> {
+    /// The entries of `entries` that may share their key with another; `top` spreads a key
+    /// over 64 bits, uniformly in its top bits.
+    fn of<K: Copy>(&mut self, entries: &[(K, u32)], top: impl Fn(K) -> u64) -> Vec<(K, u32)> {
         let bits = (entries.len() * 8).next_power_of_two().trailing_zeros().clamp(6, 32);
-        let slot = |key: u32| ((key as u64) >> (32 - bits)) as usize;
+        let slot = |key: K| (top(key) >> (64 - bits)) as usize;
         for set in [&mut self.seen, &mut self.twice] {
             set.clear();
             set.resize(1 << (bits - 6), 0);
@@ -226,10 +227,11 @@ fn bucket_pairs<K: Ord + Copy + Send>(entries: &[(K, u32)], max_bucket: usize) -
 }
 
 /// Candidate pairs `(a, b)` with `a < b`, sorted and without repeats, from `(key, doc)` entries.
-/// `entries` is sorted in place.
-pub fn candidate_pairs(entries: &mut [(u64, u32)], max_bucket: usize) -> (Vec<(u32, u32)>, BucketStats) {
+/// Keys are best uniform hashes (text fingerprints): see [`Repeated`].
+pub fn candidate_pairs(entries: &[(u64, u32)], max_bucket: usize) -> (Vec<(u32, u32)>, BucketStats) {
+    let mut entries = Repeated::default().of(entries, |key| key);
     entries.sort_unstable();
-    let (mut pairs, stats) = bucket_pairs(entries, max_bucket);
+    let (mut pairs, stats) = bucket_pairs(&entries, max_bucket);
     pairs.dedup();
     (pairs, stats)
 }
@@ -295,7 +297,7 @@ mod tests {
         for e in &entries {
             *count.entry(e.0).or_insert(0) += 1;
         }
-        let kept = Repeated::default().of(&entries);
+        let kept = Repeated::default().of(&entries, |key| (key as u64) << 32);
         assert!(kept.windows(2).all(|w| w[0].1 < w[1].1), "document order");
         let shared: Vec<(u32, u32)> = entries.iter().copied().filter(|e| count[&e.0] > 1).collect();
         assert!(shared.len() > n as usize / 10, "{} shared", shared.len());
@@ -340,16 +342,16 @@ mod tests {
 
     #[test]
     fn pairs_from_buckets() {
-        let mut e = vec![(7, 3), (1, 0), (7, 1), (1, 2), (9, 5), (7, 0)];
-        let (pairs, stats) = candidate_pairs(&mut e, 10);
+        let e = vec![(7, 3), (1, 0), (7, 1), (1, 2), (9, 5), (7, 0)];
+        let (pairs, stats) = candidate_pairs(&e, 10);
         assert_eq!(pairs, vec![(0, 1), (0, 2), (0, 3), (1, 3)]);
         assert_eq!(stats, BucketStats { buckets: 2, oversized: 0, largest: 3 });
     }
 
     #[test]
     fn oversized_buckets_stay_linear() {
-        let mut e: Vec<(u64, u32)> = (0..10_000).map(|d| (42, d)).collect();
-        let (pairs, stats) = candidate_pairs(&mut e, 64);
+        let e: Vec<(u64, u32)> = (0..10_000).map(|d| (42, d)).collect();
+        let (pairs, stats) = candidate_pairs(&e, 64);
         assert_eq!(pairs.len(), 9_999);
         assert!(pairs.iter().all(|p| p.0 == 0));
         assert_eq!(stats.oversized, 1);

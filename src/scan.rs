@@ -496,8 +496,8 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
         candidates.push(CandidateStats { view: "anchors".into(), pairs: pairs.len() as u64, buckets });
     }
     all_pairs.extend(pairs);
-    let mut exact: Vec<(u64, u32)> = corpus.docs.iter().enumerate().map(|(i, d)| (d.fingerprint, i as u32)).collect();
-    let (pairs, buckets) = candidate_pairs(&mut exact, cfg.max_bucket);
+    let exact: Vec<(u64, u32)> = corpus.docs.iter().enumerate().map(|(i, d)| (d.fingerprint, i as u32)).collect();
+    let (pairs, buckets) = candidate_pairs(&exact, cfg.max_bucket);
     candidates.push(CandidateStats { view: "exact".into(), pairs: pairs.len() as u64, buckets });
     all_pairs.extend(pairs);
     all_pairs.par_sort_unstable();
