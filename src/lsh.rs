@@ -199,7 +199,8 @@ pub struct BucketStats {
 }
 
 /// From `entries` sorted by (key, doc), the pairs `(a, b)` with `a < b` of every bucket of two
-/// or more documents (a pair appears once per bucket it shares).
+/// or more documents (a pair appears once per bucket it shares), unsorted: the callers sort
+/// once, all bands' pairs together.
 fn bucket_pairs<K: Ord + Copy + Send>(entries: &[(K, u32)], max_bucket: usize) -> (Vec<(u32, u32)>, BucketStats) {
     let mut pairs = Vec::new();
     let mut stats = BucketStats::default();
@@ -222,7 +223,6 @@ fn bucket_pairs<K: Ord + Copy + Send>(entries: &[(K, u32)], max_bucket: usize) -
             }
         }
     }
-    pairs.sort_unstable();
     (pairs, stats)
 }
 
@@ -232,6 +232,7 @@ pub fn candidate_pairs(entries: &[(u64, u32)], max_bucket: usize) -> (Vec<(u32, 
     let mut entries = Repeated::default().of(entries, |key| key);
     entries.sort_unstable();
     let (mut pairs, stats) = bucket_pairs(&entries, max_bucket);
+    pairs.sort_unstable();
     pairs.dedup();
     (pairs, stats)
 }
