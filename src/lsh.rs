@@ -158,9 +158,9 @@ pub fn band_pairs(keys: &BandKeys, bands: std::ops::Range<usize>, max_bucket: us
 /// Finds the entries (key, document) of a band whose key may be another entry's too: every entry
 /// of a bucket of two or more, and the few singletons whose key shares its top bits with another
 /// key. Two bit sets indexed by the keys' top bits (8 bits per entry, so they stay in cache)
-/// find them in two sequential passes, the first without a branch. Sorting all of
-/// a band's entries to find its buckets, as before, scattered every entry over megabytes; the
-/// bit sets are kept between the bands a thread takes, so their pages are not faulted in again.
+/// find them in two sequential passes, the first without a branch. Sorting all of a band's
+/// entries to find its buckets, as before, scattered every entry over megabytes. The bit sets
+/// are kept between the bands a thread takes, so their pages are not faulted in again.
 #[derive(Default)]
 struct Repeated {
     seen: Vec<u64>,
