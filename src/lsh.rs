@@ -172,18 +172,29 @@ impl Repeated {
     /// over 64 bits, uniformly in its top bits.
     fn of<K: Copy>(&mut self, entries: &[(K, u32)], top: impl Fn(K) -> u64) -> Vec<(K, u32)> {
         let bits = (entries.len() * 8).next_power_of_two().trailing_zeros().clamp(6, 32);
-        let slot = |key: K| (top(key) >> (64 - bits)) as usize;
+        // The word of the bit sets holding a key's bit, and the bit.
+        let at = |key: K| {
+            let slot = (top(key) >> (64 - bits)) as usize;
+            (slot / 64, 1u64 << (slot % 64))
+        };
         for set in [&mut self.seen, &mut self.twice] {
             set.clear();
             set.resize(1 << (bits - 6), 0);
         }
         let (seen, twice) = (&mut self.seen, &mut self.twice);
         for &(key, _) in entries {
-            let (word, bit) = (slot(key) / 64, 1u64 << (slot(key) % 64));
+            let (word, bit) = at(key);
             twice[word] |= seen[word] & bit;
             seen[word] |= bit;
         }
-        entries.iter().copied().filter(|&(key, _)| twice[slot(key) / 64] & (1 << (slot(key) % 64)) != 0).collect()
+        entries
+            .iter()
+            .copied()
+            .filter(|&(key, _)| {
+                let (word, bit) = at(key);
+                twice[word] & bit != 0
+            })
+            .collect()
     }
 }
 
