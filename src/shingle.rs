@@ -115,7 +115,7 @@ pub fn shingle_set(tokens: &[Token], view: View, n: usize, scratch: &mut Vec<u64
 }
 
 /// Sorts uniformly distributed 64-bit hashes in expected linear time: a counting sort on the top
-/// bits (about one bucket per value) leaves each value within its small bucket, and an insertion
+/// bits (about two buckets per value) leaves each value within its small bucket, and an insertion
 /// sort finishes the few inversions left. Several times faster than a comparison sort for the
 /// few hundred to few thousand shingles of an article.
 pub fn sort_hashes(v: &mut Vec<u64>) {
@@ -131,19 +131,27 @@ pub fn sort_by_hash<T: Copy + Default>(v: &mut Vec<T>, hash: impl Fn(&T) -> u64)
         return;
     }
     let mut out = vec![T::default(); v.len()];
-    sort_into(v, &mut out, &hash);
+    sort_into(v, &mut out, 1, &hash);
     *v = out;
 }
 
 /// `src` sorted by `hash` into `out` (as long): a stable counting sort on the hashes' top bits,
-/// then an insertion sort for what is left out of order.
-fn sort_into<T: Copy>(src: &[T], out: &mut [T], hash: &impl Fn(&T) -> u64) {
+/// into `2^spread` buckets per item (rounded up), then an insertion sort for what is left out of
+/// order.
+///
+/// Items that share a bucket come out in input order, and each one out of place costs the
+/// insertion sort a mispredicted branch or two. On the word 3-grams, 5-grams and skeletons of
+/// mkspeed articles, one bucket per item left 0.18 moves per item; two buckets per item (spread
+/// 1) leave 0.09, and sort 3 to 10 % faster despite twice the counters to clear and sum. Sorting
+/// millions of anchors in buckets of thousands, where many keys are equal and the counters no
+/// longer fit in L1, spread 1 was 10 % slower: that sort keeps one bucket per item.
+fn sort_into<T: Copy>(src: &[T], out: &mut [T], spread: u32, hash: &impl Fn(&T) -> u64) {
     let n = src.len();
     if n < 2 {
         out.copy_from_slice(src);
         return;
     }
-    let bits = n.next_power_of_two().trailing_zeros();
+    let bits = n.next_power_of_two().trailing_zeros() + spread;
     let shift = 64 - bits;
     let mut starts = vec![0u32; (1 << bits) + 1];
     for x in src {
@@ -239,7 +247,7 @@ pub fn par_sort_keyed(v: &mut [(u32, u32)]) {
     }
     pieces
         .into_par_iter()
-        .for_each(|(s, d)| sort_into(s, d, &|e: &(u32, u32)| ((e.0 as u64) << 32 | e.1 as u64) << SPLIT_BITS));
+        .for_each(|(s, d)| sort_into(s, d, 0, &|e: &(u32, u32)| ((e.0 as u64) << 32 | e.1 as u64) << SPLIT_BITS));
 }
 
 #[cfg(test)]
