@@ -33,6 +33,14 @@ impl DocEntry {
     }
 }
 
+/// What [`Corpus::copy_out`] did: where the copied records now are, and the short fields of
+/// every document it was given.
+#[derive(Default)]
+pub struct Copied {
+    moved: Vec<(u32, SpoolRef)>,
+    known: MetaTable,
+}
+
 pub struct Corpus {
     pub spool: Spool,
     pub docs: Vec<DocEntry>,
@@ -97,6 +105,10 @@ impl MetaTable {
 
     /// Appends `other`, whose documents all come after this table's.
     fn append(&mut self, other: MetaTable) {
+        if self.docs.is_empty() {
+            *self = other;
+            return;
+        }
         let base = self.fields.len();
         self.docs.extend(other.docs);
         self.ends.extend(other.ends.iter().map(|e| e + base));
@@ -164,37 +176,51 @@ impl Corpus {
     /// decoding a spool record is much cheaper than parsing its JSON line again, and the few
     /// candidates are far less to write than the whole corpus.
     pub fn materialise(&mut self, docs: &[u32]) -> Result<()> {
-        let this = &*self;
-        // Per chunk of documents: where the moved ones now are, and the metadata of all.
-        type Done = (Vec<(u32, SpoolRef)>, MetaTable);
-        let done: Vec<Result<Done>> = docs
+        let copied = self.copy_out(docs)?;
+        self.take(copied);
+        Ok(())
+    }
+
+    /// The reading and writing half of [`Corpus::materialise`], which leaves the corpus as it
+    /// is (so other readers can go on meanwhile); [`Corpus::take`] then points the documents at
+    /// their copies.
+    pub fn copy_out(&self, docs: &[u32]) -> Result<Copied> {
+        let done: Vec<Result<Copied>> = docs
             .par_chunks(256)
             .map(|chunk| {
                 let (mut buf, mut lens, mut moved) = (Vec::new(), Vec::new(), Vec::new());
                 let mut known = MetaTable::default();
                 for &d in chunk {
-                    let at = this.docs[d as usize].spool;
+                    let at = self.docs[d as usize].spool;
                     let from_line = at.file != 0;
                     let read = if from_line { Spool::read } else { Spool::read_meta };
-                    let doc = read(&this.spool, at).with_context(|| format!("reading document {d} back"))?;
+                    let doc = read(&self.spool, at).with_context(|| format!("reading document {d} back"))?;
                     if from_line {
                         lens.push(Spool::encode_append(&doc, &mut buf));
                         moved.push(d);
                     }
-                    known.push(d, this.renamed_id(d).unwrap_or(&doc.id), &doc);
+                    known.push(d, self.renamed_id(d).unwrap_or(&doc.id), &doc);
                 }
-                let refs = this.spool.append(&buf, &lens).context("writing to the spool")?;
-                Ok((moved.into_iter().zip(refs).collect(), known))
+                let refs = self.spool.append(&buf, &lens).context("writing to the spool")?;
+                Ok(Copied { moved: moved.into_iter().zip(refs).collect(), known })
             })
             .collect();
+        let mut copied = Copied::default();
         for chunk in done {
-            let (moved, known) = chunk?;
-            for (d, r) in moved {
-                self.docs[d as usize].spool = r;
-            }
-            self.known.append(known);
+            let chunk = chunk?;
+            copied.moved.extend(chunk.moved);
+            copied.known.append(chunk.known);
         }
-        Ok(())
+        Ok(copied)
+    }
+
+    /// Points the documents [`Corpus::copy_out`] copied at their copies, and keeps their short
+    /// fields.
+    pub fn take(&mut self, copied: Copied) {
+        for (d, r) in copied.moved {
+            self.docs[d as usize].spool = r;
+        }
+        self.known.append(copied.known);
     }
 
     pub fn profile(&self, i: u32) -> Result<Profile> {
@@ -272,7 +298,12 @@ mod tests {
         let expected: Vec<Meta<'static>> = (0..6).map(|i| corpus.metadata(i).unwrap().into_owned()).collect();
         assert_eq!(expected[4].id, "d1#2");
         assert!(corpus.known.is_empty());
-        corpus.materialise(&[0, 2, 3, 4]).unwrap();
+        // Copying out changes nothing until the copies are taken: other readers go on meanwhile.
+        let copied = corpus.copy_out(&[0, 2, 3, 4]).unwrap();
+        assert!(corpus.known.is_empty());
+        assert_ne!(corpus.docs[0].spool.file, 0);
+        assert_eq!(corpus.document(2).unwrap(), docs[2]);
+        corpus.take(copied);
         assert_eq!(corpus.known.len(), 4);
         for i in 0..6 {
             assert_eq!(corpus.metadata(i).unwrap(), expected[i as usize], "document {i}");

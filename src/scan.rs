@@ -476,11 +476,12 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
         let expected = |i: (u16, u8)| i.0 as f64 / 4f64.powi((level - i.1) as i32);
         shared >= MIN_SHARED_ANCHORS && shared as f64 >= 0.25 * expected(ia).min(expected(ib))
     };
-    // Pairs by shared anchors and each site's boilerplate come from the same sorted entries;
-    // found side by side, the one's sequential passes overlap the other's reading back.
+    // Pairs by shared anchors and each site's boilerplate come from the same sorted entries.
+    // Boilerplate is only needed to verify, so it is learnt side by side with the rest of this
+    // stage: its work fills the gaps of the other side's sequential steps and of copying the
+    // candidates out, which waits on the file system.
     crate::shingle::par_sort_keyed(&mut anchor_entries);
-    let ((pairs, buckets), boilerplate) = rayon::join(
-        || shared_anchor_pairs(&anchor_entries, cfg.max_bucket, enough),
+    let (boilerplate, copied) = rayon::join(
         || {
             Boilerplate::find(
                 &anchor_entries,
@@ -489,25 +490,29 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
                 |d| corpus.word_shingles(d),
             )
         },
+        || {
+            let (pairs, buckets) = shared_anchor_pairs(&anchor_entries, cfg.max_bucket, enough);
+            if cfg.anchors {
+                candidates.push(CandidateStats { view: "anchors".into(), pairs: pairs.len() as u64, buckets });
+            }
+            all_pairs.extend(pairs);
+            let exact: Vec<(u64, u32)> =
+                corpus.docs.iter().enumerate().map(|(i, d)| (d.fingerprint, i as u32)).collect();
+            let (pairs, buckets) = candidate_pairs(&exact, cfg.max_bucket);
+            candidates.push(CandidateStats { view: "exact".into(), pairs: pairs.len() as u64, buckets });
+            all_pairs.extend(pairs);
+            all_pairs.par_sort_unstable();
+            all_pairs.dedup();
+            let mut members: Vec<u32> = all_pairs.iter().flat_map(|&(a, b)| [a, b]).collect();
+            members.par_sort_unstable();
+            members.dedup();
+            corpus.copy_out(&members)
+        },
     );
     let boilerplate = boilerplate?;
     drop(anchor_entries);
-    if cfg.anchors {
-        candidates.push(CandidateStats { view: "anchors".into(), pairs: pairs.len() as u64, buckets });
-    }
-    all_pairs.extend(pairs);
-    let exact: Vec<(u64, u32)> = corpus.docs.iter().enumerate().map(|(i, d)| (d.fingerprint, i as u32)).collect();
-    let (pairs, buckets) = candidate_pairs(&exact, cfg.max_bucket);
-    candidates.push(CandidateStats { view: "exact".into(), pairs: pairs.len() as u64, buckets });
-    all_pairs.extend(pairs);
-    all_pairs.par_sort_unstable();
-    all_pairs.dedup();
+    corpus.take(copied?);
     let candidate_count = all_pairs.len() as u64;
-    let mut members: Vec<u32> = all_pairs.iter().flat_map(|&(a, b)| [a, b]).collect();
-    members.par_sort_unstable();
-    members.dedup();
-    corpus.materialise(&members)?;
-    drop(members);
     timings.candidates = t.elapsed().as_secs_f64();
 
     // Stage 3: verify each candidate pair on the texts.
