@@ -141,10 +141,10 @@ pub fn sort_by_hash<T: Copy + Default>(v: &mut Vec<T>, hash: impl Fn(&T) -> u64)
 ///
 /// Items that share a bucket come out in input order, and each one out of place costs the
 /// insertion sort a mispredicted branch or two. On the word 3-grams, 5-grams and skeletons of
-/// mkspeed articles, one bucket per item left 0.18 moves per item; two buckets per item (spread
-/// 1) leave 0.09, and sort 3 to 10 % faster despite twice the counters to clear and sum. Sorting
-/// millions of anchors in buckets of thousands, where many keys are equal and the counters no
-/// longer fit in L1, spread 1 was 10 % slower: that sort keeps one bucket per item.
+/// mkspeed articles, one bucket per item left 0.18 moves per item; two buckets per item (a
+/// spread of 1) leave 0.09, and sort 3 to 10 % faster despite twice the counters to clear and
+/// sum. Sorting millions of anchors in buckets of thousands, where many keys are equal and the
+/// counters no longer fit in L1, two per item was 10 % slower: that sort keeps one per item.
 fn sort_into<T: Copy>(src: &[T], out: &mut [T], spread: u32, hash: &impl Fn(&T) -> u64) {
     let n = src.len();
     if n < 2 {
