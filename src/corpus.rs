@@ -46,7 +46,7 @@ pub struct Corpus {
     pub docs: Vec<DocEntry>,
     /// Ids that were taken by an earlier record, renamed `id#2`, `id#3`...: (doc, new id).
     pub renamed: Vec<(u32, String)>,
-    /// The short fields of the candidate documents, once [`Corpus::materialise`] has read them.
+    /// The short fields of the candidate documents, once [`Corpus::take`] has them.
     pub known: MetaTable,
 }
 
@@ -149,7 +149,7 @@ impl Corpus {
     }
 
     /// The fields of the document other than its text, id made unique: from memory for the
-    /// documents [`Corpus::materialise`] took, else read back.
+    /// documents [`Corpus::take`] took, else read back.
     pub fn metadata(&self, i: u32) -> Result<Meta<'_>> {
         match self.known.get(i) {
             Some(m) => Ok(m),
@@ -171,19 +171,11 @@ impl Corpus {
     }
 
     /// Copies the records of `docs` (sorted) that are read back from input files into the
-    /// spool's own file, and keeps the short fields of all of `docs` in memory (see
-    /// [`MetaTable`]). Verification and the report read a candidate document several times;
-    /// decoding a spool record is much cheaper than parsing its JSON line again, and the few
-    /// candidates are far less to write than the whole corpus.
-    pub fn materialise(&mut self, docs: &[u32]) -> Result<()> {
-        let copied = self.copy_out(docs)?;
-        self.take(copied);
-        Ok(())
-    }
-
-    /// The reading and writing half of [`Corpus::materialise`], which leaves the corpus as it
-    /// is (so other readers can go on meanwhile); [`Corpus::take`] then points the documents at
-    /// their copies.
+    /// spool's own file, and reads the short fields of all of `docs` (see [`MetaTable`]).
+    /// Verification and the report read a candidate document several times; decoding a spool
+    /// record is much cheaper than parsing its JSON line again, and the few candidates are far
+    /// less to write than the whole corpus. The corpus is left as it is, so other readers can go
+    /// on meanwhile; [`Corpus::take`] then points the documents at their copies.
     pub fn copy_out(&self, docs: &[u32]) -> Result<Copied> {
         let done: Vec<Result<Copied>> = docs
             .par_chunks(256)
