@@ -39,17 +39,18 @@ use anyhow::Result;
 pub use document::Document;
 pub use extract::{ExtractConfig, ExtractStats};
 pub use messages::{Location, Messages, Reason};
+pub use report::html::HtmlOptions;
 pub use report::Summary;
 pub use scan::{ScanConfig, ScanResult};
 
 /// Scans `cfg.inputs` and writes the report into `out`, `report.html` included. Returns the
 /// summary that was written.
 pub fn run_scan(cfg: &ScanConfig, out: &Path, msgs: &Messages) -> Result<Summary> {
-    run_scan_with(cfg, out, msgs, true)
+    run_scan_with(cfg, out, msgs, Some(&HtmlOptions::default()))
 }
 
-/// As [`run_scan`]; `html` says whether to write `report.html`.
-pub fn run_scan_with(cfg: &ScanConfig, out: &Path, msgs: &Messages, html: bool) -> Result<Summary> {
+/// As [`run_scan`]; `html` sizes the pages of `report.html`, which is not written if `None`.
+pub fn run_scan_with(cfg: &ScanConfig, out: &Path, msgs: &Messages, html: Option<&HtmlOptions>) -> Result<Summary> {
     report::prepare_dir(out)?;
     let mut result = scan::scan(cfg, msgs)?;
     let t = std::time::Instant::now();
@@ -66,38 +67,42 @@ fn write_report(
     cfg: &ScanConfig,
     out: &Path,
     msgs: &Messages,
-    html: bool,
+    html: Option<&HtmlOptions>,
     result: &mut ScanResult,
     t: std::time::Instant,
 ) -> Result<Summary> {
-    // The evidence and the documents come from one parallel pass over the clusters; the small
-    // files are written meanwhile.
-    let mut lines = Vec::new();
-    let (evidence, files) = rayon::join(
+    let mut pages = match html {
+        Some(opts) => Some(report::html::Pages::new(out, opts, true)?),
+        None => None,
+    };
+    // The evidence, the documents and the HTML pages come from one parallel pass over the
+    // clusters' texts; the small files, and the figures above the clusters in report.html, are
+    // made meanwhile.
+    let r: &ScanResult = result;
+    let (texts, files) = rayon::join(
         || {
             report::write_atomic(out, "documents.jsonl", |documents| {
                 report::write_atomic(out, "matches.csv", |matches| {
-                    lines = report::csv::write_matches_and_documents(result, matches, documents)?;
-                    Ok(())
+                    report::texts::write_texts(r, matches, documents, pages.as_mut().zip(html))
                 })
             })
         },
-        || -> Result<()> {
-            report::write_atomic(out, "clusters.csv", |w| report::csv::write_clusters(result, w))?;
-            report::write_atomic(out, "pairs.csv", |w| report::csv::write_pairs(result, w))
+        || -> Result<_> {
+            report::write_atomic(out, "clusters.csv", |w| report::csv::write_clusters(r, w))?;
+            report::write_atomic(out, "pairs.csv", |w| report::csv::write_pairs(r, w))?;
+            html.map(|opts| report::texts::contents(r, opts.index_rows)).transpose()
         },
     );
-    evidence?;
-    files?;
+    texts?;
+    let contents = files?;
     result.timings.report = t.elapsed().as_secs_f64();
     result.timings.total += result.timings.report;
     let mut summary = Summary::new(cfg, result, msgs)?;
-    if html {
+    if let (Some(pages), Some(contents)) = (pages, contents) {
         // Before summary.json, which marks the report complete.
         let t = std::time::Instant::now();
         let overview = report::load::Overview::from_summary(&summary)?;
-        let documents = report::load::DocIndex::of_lines(&out.join("documents.jsonl"), lines)?;
-        report::html::write_report_with(out, Some(overview), Some(documents), &Default::default())?;
+        pages.finish(&contents, Some(&overview))?;
         summary.add_report_seconds(t.elapsed().as_secs_f64());
     }
     report::write_atomic(out, "summary.json", |w| summary.write_json(w))?;

@@ -24,7 +24,8 @@ fn main() -> ExitCode {
                 return ExitCode::from(1);
             }
             let msgs = Messages::new(args.input.max_messages, false);
-            match reprint::run_scan_with(&cfg, &args.out, &msgs, !args.no_html) {
+            let html = reprint::HtmlOptions::default();
+            match reprint::run_scan_with(&cfg, &args.out, &msgs, (!args.no_html).then_some(&html)) {
                 Ok(summary) => {
                     if !args.quiet {
                         eprint!("{}", summary.human_styled(reprint::config::use_colour()));

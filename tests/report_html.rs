@@ -235,15 +235,7 @@ fn many_clusters_are_split_into_pages_of_bounded_size_with_working_links() {
     let r = bin().arg("report").arg(dir.path()).output().unwrap();
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
 
-    let mut pages: BTreeMap<String, String> = BTreeMap::new();
-    pages.insert("report.html".into(), fs::read_to_string(dir.path().join("report.html")).unwrap());
-    for e in fs::read_dir(dir.path().join("report-files")).unwrap() {
-        let p = e.unwrap().path();
-        pages.insert(
-            format!("report-files/{}", p.file_name().unwrap().to_str().unwrap()),
-            fs::read_to_string(&p).unwrap(),
-        );
-    }
+    let pages = read_pages(dir.path());
     assert!(pages.len() > 20, "{} pages", pages.len());
     for (name, html) in &pages {
         // 2 MiB of planned content per page, plus one comparison and the frame.
@@ -251,13 +243,7 @@ fn many_clusters_are_split_into_pages_of_bounded_size_with_working_links() {
         assert!(html.contains("<mark class=\"copied\"") || name == "report.html", "{name} has no highlights");
     }
     // Every cluster's table is on exactly one page; the big one continues over several.
-    let mut anchors: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (name, html) in &pages {
-        for (i, _) in html.match_indices(" id=\"") {
-            let id = html[i + 5..].split('"').next().unwrap();
-            assert!(anchors.entry(name.clone()).or_default().insert(id.to_string()), "{id} twice on {name}");
-        }
-    }
+    let anchors = anchors_of(&pages);
     let tables: usize =
         anchors.values().map(|a| a.iter().filter(|id| id.starts_with('c') && !id.contains('-')).count()).sum();
     assert_eq!(tables, n);
@@ -266,11 +252,61 @@ fn many_clusters_are_split_into_pages_of_bounded_size_with_working_links() {
     let comparisons: usize = anchors.values().map(|a| a.iter().filter(|id| id.contains('-')).count()).sum();
     assert_eq!(comparisons, 700 + 2500);
     // Every link to a page and anchor lands on that anchor.
+    let links = assert_links_land(&pages, &anchors);
+    assert!(links > n, "{links} links");
+    // The index lists the largest clusters only, and every page.
+    let index = &pages["report.html"];
+    assert!(index.contains(&format!("The 200 largest of {n} clusters")));
+    assert!(index.contains(&format!("to {n}</li></ol>")), "the last page ends with the last cluster");
+
+    // Rebuilt with a few clusters, the report has one page: the old pages are gone.
+    let csv = fs::read_to_string(dir.path().join("clusters.csv")).unwrap();
+    let few: Vec<&str> = csv.lines().filter(|l| !l.starts_with('1')).take(21).collect();
+    fs::write(dir.path().join("clusters.csv"), few.join("\n") + "\n").unwrap();
+    let r = bin().arg("report").arg(dir.path()).output().unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(fs::read_dir(dir.path().join("report-files")).unwrap().count(), 0, "stale pages are removed");
+    let index = fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert_eq!(index.matches("<section class=\"pair\"").count(), 10);
+}
+
+/// Every page of the HTML report in `dir`, by path relative to `dir`.
+fn read_pages(dir: &Path) -> BTreeMap<String, String> {
+    let mut pages: BTreeMap<String, String> = BTreeMap::new();
+    pages.insert("report.html".into(), fs::read_to_string(dir.join("report.html")).unwrap());
+    for e in fs::read_dir(dir.join("report-files")).into_iter().flatten() {
+        let p = e.unwrap().path();
+        pages.insert(
+            format!("report-files/{}", p.file_name().unwrap().to_str().unwrap()),
+            fs::read_to_string(&p).unwrap(),
+        );
+    }
+    pages
+}
+
+/// The `id`s of each page; no id is twice on a page.
+fn anchors_of(pages: &BTreeMap<String, String>) -> BTreeMap<String, BTreeSet<String>> {
+    let mut anchors: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (name, html) in pages {
+        for (i, _) in html.match_indices(" id=\"") {
+            let id = html[i + 5..].split('"').next().unwrap();
+            assert!(anchors.entry(name.clone()).or_default().insert(id.to_string()), "{id} twice on {name}");
+        }
+    }
+    anchors
+}
+
+/// Checks that every link between pages lands on a page and anchor that exist; returns the
+/// number of such links.
+fn assert_links_land(pages: &BTreeMap<String, String>, anchors: &BTreeMap<String, BTreeSet<String>>) -> usize {
     let mut links = 0;
-    for (name, html) in &pages {
+    for (name, html) in pages {
         let base = Path::new(name).parent().unwrap();
         for (i, _) in html.match_indices("href=\"") {
             let href = html[i + 6..].split('"').next().unwrap();
+            if href.starts_with("https://") || href.starts_with("http://") {
+                continue;
+            }
             let (file, anchor) = href.split_once('#').unwrap_or((href, ""));
             let target = if file.is_empty() {
                 name.clone()
@@ -294,21 +330,40 @@ fn many_clusters_are_split_into_pages_of_bounded_size_with_working_links() {
             links += 1;
         }
     }
-    assert!(links > n, "{links} links");
-    // The index lists the largest clusters only, and every page.
-    let index = &pages["report.html"];
-    assert!(index.contains(&format!("The 200 largest of {n} clusters")));
-    assert!(index.contains(&format!("to {n}</li></ol>")), "the last page ends with the last cluster");
+    links
+}
 
-    // Rebuilt with a few clusters, the report has one page: the old pages are gone.
-    let csv = fs::read_to_string(dir.path().join("clusters.csv")).unwrap();
-    let few: Vec<&str> = csv.lines().filter(|l| !l.starts_with('1')).take(21).collect();
-    fs::write(dir.path().join("clusters.csv"), few.join("\n") + "\n").unwrap();
-    let r = bin().arg("report").arg(dir.path()).output().unwrap();
-    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
-    assert_eq!(fs::read_dir(dir.path().join("report-files")).unwrap().count(), 0, "stale pages are removed");
-    let index = fs::read_to_string(dir.path().join("report.html")).unwrap();
-    assert_eq!(index.matches("<section class=\"pair\"").count(), 10);
+#[test]
+fn a_scan_writes_the_pages_reprint_report_rebuilds_however_clusters_fall_on_them() {
+    // Pages small enough that clusters share pages, and the largest continues over several.
+    let opts = reprint::HtmlOptions { page_bytes: 6_000, clusters_per_page: 2, index_rows: 3, ..Default::default() };
+    let out = tempfile::tempdir().unwrap();
+    let sample = sample_corpus();
+    let cli = <reprint::cli::Cli as clap::Parser>::parse_from([
+        "reprint".as_ref(),
+        "scan".as_ref(),
+        sample.as_os_str(),
+        "--out".as_ref(),
+        out.path().as_os_str(),
+        WIRES.as_ref(),
+    ]);
+    let reprint::cli::Command::Scan(args) = cli.command else { panic!("not a scan") };
+    let cfg = reprint::config::scan_config(&args).unwrap();
+    let msgs = reprint::Messages::new(args.input.max_messages, false);
+    reprint::run_scan_with(&cfg, out.path(), &msgs, Some(&opts)).unwrap();
+    let scanned = read_pages(out.path());
+    assert!(scanned.len() > 3, "{} pages", scanned.len());
+    let continued = scanned.values().filter(|h| h.contains("(continued from page")).count();
+    assert!(continued >= 1, "a cluster continues on another page");
+    assert_links_land(&scanned, &anchors_of(&scanned));
+
+    let written = reprint::report::html::write_report_with(out.path(), &opts).unwrap();
+    assert_eq!(written.pages, scanned.len());
+    let rebuilt = read_pages(out.path());
+    assert_eq!(rebuilt.keys().collect::<Vec<_>>(), scanned.keys().collect::<Vec<_>>());
+    for (name, html) in &scanned {
+        assert!(rebuilt[name] == *html, "{name} differs between the scan and reprint report");
+    }
 }
 
 /// The Chromium binary: `REPRINT_CHROMIUM`, else `chromium` or `chromium-browser` on the PATH.

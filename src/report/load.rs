@@ -76,8 +76,9 @@ pub struct ClusterEntry {
     pos: csv::Position,
 }
 
-/// Figures over every copy in `clusters.csv`, gathered in the indexing pass.
-#[derive(Clone, Debug, Default)]
+/// Figures over every copy, for the overview of the HTML report: gathered in the indexing pass
+/// over `clusters.csv`, or by a scan from its clusters (see [`ClusterStats::count_copy`]).
+#[derive(Clone, Debug)]
 pub struct ClusterStats {
     pub documents: u64,
     /// Copies by relation, in [`Relation::ALL`] order.
@@ -89,6 +90,28 @@ pub struct ClusterStats {
 }
 
 pub const HISTOGRAM_BINS: usize = 20;
+
+impl Default for ClusterStats {
+    fn default() -> Self {
+        ClusterStats { documents: 0, copies: [0; 5], sources: HashMap::new(), similarity: vec![[0; 5]; HISTOGRAM_BINS] }
+    }
+}
+
+impl ClusterStats {
+    /// Counts a copy (`similarity` as `clusters.csv` has it, rounded to four decimals).
+    pub fn count_copy(&mut self, relation: Relation, similarity: f64, source: &str) {
+        let k = relation_index(relation);
+        self.copies[k] += 1;
+        match self.sources.get_mut(source) {
+            Some(n) => *n += 1,
+            None => {
+                self.sources.insert(source.to_string(), 1);
+            }
+        }
+        let bin = ((similarity * HISTOGRAM_BINS as f64) as usize).min(HISTOGRAM_BINS - 1);
+        self.similarity[bin][k] += 1;
+    }
+}
 
 /// One exactly matching segment between an original (`a`) and a copy (`b`): a row of `matches.csv`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,19 +126,7 @@ pub struct Segment {
 }
 
 /// A line of `documents.jsonl`.
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct Doc {
-    pub id: String,
-    #[serde(default)]
-    pub title: String,
-    #[serde(default)]
-    pub url: String,
-    #[serde(default)]
-    pub source: String,
-    #[serde(default)]
-    pub date: String,
-    pub text: String,
-}
+pub type Doc = crate::document::Document;
 
 /// The part of `summary.json` the report shows. Every field is optional so that a summary from
 /// another version still loads.
@@ -188,7 +199,7 @@ fn relation_named(s: &str) -> Option<Relation> {
     Relation::ALL.into_iter().find(|r| r.name() == s)
 }
 
-fn relation_index(r: Relation) -> usize {
+pub fn relation_index(r: Relation) -> usize {
     Relation::ALL.iter().position(|&x| x == r).unwrap_or(0)
 }
 
@@ -217,7 +228,7 @@ struct MatchIndex {
 }
 
 /// Where each document's line is in `documents.jsonl`.
-pub struct DocIndex {
+struct DocIndex {
     path: PathBuf,
     /// Id -> byte offset, line number and length in bytes of its line.
     by_id: HashMap<Box<str>, (u64, u64, u64)>,
@@ -237,29 +248,16 @@ pub struct Reader<'a> {
 impl ReportDir {
     /// Opens the report in `dir`. `clusters.csv` is required; a missing `matches.csv` or
     /// `documents.jsonl` (a report from before they existed) leaves the side-by-sides out; a
-    /// missing `summary.json` leaves out the counts only it holds. `overview` replaces
-    /// `summary.json` when given (a scan renders before it writes the summary).
-    pub fn open(dir: &Path, overview: Option<Overview>) -> Result<ReportDir> {
-        ReportDir::open_with(dir, overview, None)
-    }
-
-    /// As [`ReportDir::open`], with `documents` as the index of `documents.jsonl` when given (a
-    /// scan knows where it wrote each line, and need not read 1 byte in 5 of its input back).
-    pub fn open_with(dir: &Path, overview: Option<Overview>, documents: Option<DocIndex>) -> Result<ReportDir> {
-        let overview = match overview {
-            Some(o) => Some(o),
-            None => Overview::read(dir)?,
-        };
+    /// missing `summary.json` leaves out the counts only it holds.
+    pub fn open(dir: &Path) -> Result<ReportDir> {
+        let overview = Overview::read(dir)?;
         // Three files, three threads: each index is one sequential pass over its file.
         let (clusters, (matches, documents)) = rayon::join(
             || index_clusters(&dir.join(CLUSTERS)),
             || {
                 rayon::join(
                     || optional(&dir.join(MATCHES), index_matches),
-                    || match documents {
-                        Some(d) => Ok(Some(d)),
-                        None => optional(&dir.join(DOCUMENTS), index_documents),
-                    },
+                    || optional(&dir.join(DOCUMENTS), index_documents),
                 )
             },
         );
@@ -284,17 +282,6 @@ impl ReportDir {
             None => None,
         };
         Ok(Reader { index: self, clusters, matches, documents, line: Vec::new() })
-    }
-
-    /// Size in bytes of the document's line in `documents.jsonl` (0 if it is not there): a
-    /// cheap estimate of its text's size in the page, to plan pages before rendering them.
-    pub fn document_size(&self, id: &str) -> u64 {
-        self.documents.as_ref().and_then(|d| d.by_id.get(id)).map_or(0, |e| e.2)
-    }
-
-    /// Number of rows of `matches.csv` for the copy `copy`.
-    pub fn segment_count(&self, copy: &str) -> u32 {
-        self.matches.as_ref().and_then(|m| m.by_copy.get(copy)).map_or(0, |e| e.1)
     }
 
     /// Path of a report file, for messages.
@@ -429,7 +416,7 @@ type ClusterColumns = ([usize; 9], Option<usize>);
 fn index_clusters(path: &Path) -> Result<((PathBuf, ClusterColumns), Vec<ClusterEntry>, ClusterStats)> {
     let (mut rd, header) = open_csv(path)?;
     let cols = (columns(path, &header, CLUSTER_COLUMNS)?, header.iter().position(|h| h == "containment"));
-    let mut stats = ClusterStats { similarity: vec![[0; 5]; HISTOGRAM_BINS], ..Default::default() };
+    let mut stats = ClusterStats::default();
     let mut entries: Vec<ClusterEntry> = Vec::new();
     let mut originals = 0u32;
     let mut seen: HashMap<u64, u64> = HashMap::new();
@@ -460,13 +447,8 @@ fn index_clusters(path: &Path) -> Result<((PathBuf, ClusterColumns), Vec<Cluster
         match m.relation {
             None => originals += 1,
             Some(r) => {
-                let k = relation_index(r);
-                e.relations[k] += 1;
-                stats.copies[k] += 1;
-                *stats.sources.entry(m.source).or_insert(0) += 1;
-                let s = m.similarity.unwrap_or(0.0);
-                let bin = ((s * HISTOGRAM_BINS as f64) as usize).min(HISTOGRAM_BINS - 1);
-                stats.similarity[bin][k] += 1;
+                e.relations[relation_index(r)] += 1;
+                stats.count_copy(r, m.similarity.unwrap_or(0.0), &m.source);
             }
         }
     }
@@ -541,7 +523,6 @@ fn index_matches(path: &Path) -> Result<MatchIndex> {
     Ok(MatchIndex { path: path.to_path_buf(), cols, by_copy })
 }
 
-/// One pass over `documents.jsonl`: the offset of each document's line.
 /// The `id` of a line of `documents.jsonl`. The lines reprint writes start with it, so only
 /// that string is parsed, not the long text after it (the index is built over every document
 /// of every cluster, the line is parsed whole when its document is shown); other lines are
@@ -566,6 +547,7 @@ fn line_id(line: &[u8]) -> serde_json::Result<String> {
     serde_json::from_slice::<IdOnly>(line).map(|d| d.id)
 }
 
+/// One pass over `documents.jsonl`: the offset of each document's line.
 fn index_documents(path: &Path) -> Result<DocIndex> {
     let f = File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let mut rd = BufReader::with_capacity(1 << 16, f);
@@ -589,19 +571,6 @@ fn index_documents(path: &Path) -> Result<DocIndex> {
 }
 
 impl DocIndex {
-    /// The index of the `documents.jsonl` at `path` from the id and length (line break
-    /// included) of each of its lines, in order: what its writer knows.
-    pub fn of_lines(path: &Path, lines: impl IntoIterator<Item = (String, u64)>) -> Result<DocIndex> {
-        let lines = lines.into_iter();
-        let mut index = DocIndex { path: path.to_path_buf(), by_id: HashMap::with_capacity(lines.size_hint().0) };
-        let mut offset = 0;
-        for (line, (id, len)) in (1..).zip(lines) {
-            index.add(id, offset, line, len)?;
-            offset += len;
-        }
-        Ok(index)
-    }
-
     fn add(&mut self, id: String, offset: u64, line: u64, len: u64) -> Result<()> {
         match self.by_id.entry(id.into_boxed_str()) {
             Entry::Occupied(e) => {
@@ -647,7 +616,7 @@ mod tests {
              2,c,original,,,wire,,,C\n2,d,copy,exact,1.0000,blog,,,D\n2,e,copy,wrapped,0.5,site,,,E\n"
         );
         let d = dir_with(&[("clusters.csv", &clusters)]);
-        let r = ReportDir::open(d.path(), None).unwrap();
+        let r = ReportDir::open(d.path()).unwrap();
         assert!(!r.has_evidence());
         assert_eq!(r.clusters.iter().map(|c| (c.id, c.size)).collect::<Vec<_>>(), [(2, 3), (1, 2)]);
         assert_eq!(r.stats.copies, [1, 1, 0, 0, 1]);
@@ -677,11 +646,11 @@ mod tests {
         ];
         for (content, place, what) in cases {
             let d = dir_with(&[("clusters.csv", &content)]);
-            let e = format!("{:#}", ReportDir::open(d.path(), None).err().expect(&content));
+            let e = format!("{:#}", ReportDir::open(d.path()).err().expect(&content));
             assert!(e.contains(place) && e.contains(what), "{e}");
         }
         let d = dir_with(&[("clusters.csv", "id,doc\n")]);
-        let e = format!("{:#}", ReportDir::open(d.path(), None).err().unwrap());
+        let e = format!("{:#}", ReportDir::open(d.path()).err().unwrap());
         assert!(e.contains("cluster_id"), "{e}");
     }
 
@@ -694,7 +663,7 @@ mod tests {
         let docs =
             "{\"id\":\"b\",\"text\":\"hello there world\"}\n\n{\"id\":\"a\",\"title\":\"T\",\"text\":\"héllo\"}\n";
         let d = dir_with(&[("clusters.csv", &clusters), ("matches.csv", &matches), ("documents.jsonl", docs)]);
-        let index = ReportDir::open(d.path(), None).unwrap();
+        let index = ReportDir::open(d.path()).unwrap();
         assert!(index.has_evidence());
         let mut r = index.reader().unwrap();
         let segs = r.segments("a", "b").unwrap();
@@ -719,30 +688,13 @@ mod tests {
     }
 
     #[test]
-    fn the_index_a_writer_gives_is_the_index_read_from_the_file() {
-        let docs =
-            ["{\"id\":\"b\",\"text\":\"x\"}", "{\"id\":\"a\\\"q\",\"text\":\"y\"}", "{\"text\":\"z\",\"id\":\"c\"}"];
-        let content: String = docs.iter().map(|d| format!("{d}\n")).collect();
-        let d = dir_with(&[("documents.jsonl", &content)]);
-        let path = d.path().join("documents.jsonl");
-        let read = index_documents(&path).unwrap();
-        let ids = ["b", "a\"q", "c"].map(String::from);
-        let lines = ids.iter().cloned().zip(docs.iter().map(|d| d.len() as u64 + 1));
-        let written = DocIndex::of_lines(&path, lines.clone()).unwrap();
-        assert_eq!(written.by_id, read.by_id);
-        assert_eq!(read.by_id.len(), 3);
-        let twice = DocIndex::of_lines(&path, lines.clone().chain(lines.take(1))).err().unwrap();
-        assert!(format!("{twice:#}").contains("documents.jsonl:4"), "{twice:#}");
-    }
-
-    #[test]
     fn clusters_are_read_in_any_order() {
         let clusters = format!(
             "{HEADER}1,a,original,,,,,,\n1,b,copy,spun,0.2,,,,\n2,c,original,,,,,,\n2,d,copy,exact,1,,,,\n\
              2,e,copy,exact,1,,,,\n"
         );
         let d = dir_with(&[("clusters.csv", &clusters)]);
-        let index = ReportDir::open(d.path(), None).unwrap();
+        let index = ReportDir::open(d.path()).unwrap();
         let mut r = index.reader().unwrap();
         let originals: Vec<String> =
             [1, 0, 0, 1, 1].into_iter().map(|k| r.cluster(&index.clusters[k]).unwrap().original.doc_id).collect();
@@ -766,7 +718,7 @@ mod tests {
         ];
         for (matches, docs, place) in cases {
             let d = dir_with(&[("clusters.csv", &clusters), ("matches.csv", &matches), ("documents.jsonl", docs)]);
-            let e = format!("{:#}", ReportDir::open(d.path(), None).err().expect(place));
+            let e = format!("{:#}", ReportDir::open(d.path()).err().expect(place));
             assert!(e.contains(place), "{e}");
         }
     }

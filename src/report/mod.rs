@@ -10,6 +10,7 @@ pub mod html;
 pub mod load;
 pub mod summary;
 pub mod table;
+pub mod texts;
 
 use std::fs;
 use std::io::{BufWriter, Write};

@@ -1,0 +1,537 @@
+//! Laying clusters out on pages, in cluster order, as they come: [`Pages`].
+//!
+//! A page takes clusters, largest first, until it holds [`HtmlOptions::clusters_per_page`] of
+//! them or a cluster's table and first side-by-side would take it past
+//! [`HtmlOptions::page_bytes`]; a cluster's further side-by-sides go on as many next pages as
+//! they need. The side-by-sides come rendered (they are most of the work, done in parallel by the
+//! caller), so their sizes are known; a cluster's table is estimated, since it links to the pages
+//! its side-by-sides land on. A page is written when the next one starts, and only then: its
+//! pager links to the next page if there is one. Page 1's body goes into `report.html`, written
+//! last with the overview, the index and the list of pages.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+
+use super::{escape, page, svg, HtmlOptions, Written};
+use crate::origin::Relation;
+use crate::report::load::{Cluster, ClusterStats, Member, Overview, DOCUMENTS, MATCHES};
+use crate::report::write_atomic;
+
+/// A cluster rendered, ready to be laid out: one string holding its table, the side-by-side of
+/// each copy in copy order (none when the report has no evidence), and its original's title
+/// (escaped, for the heading of a continued cluster), and where each ends. One string, so that
+/// the thread that lays it out and the one that writes it free one allocation per cluster that
+/// another thread made (glibc locks the other thread's arena for each: with a string per part
+/// the locking was most of the cost of laying out on the 1 GB mkspeed corpus).
+pub struct RenderedCluster {
+    id: u64,
+    size: usize,
+    html: String,
+    /// End of the table, then of each side-by-side, then of the title.
+    ends: Vec<usize>,
+}
+
+impl RenderedCluster {
+    /// Renders `c`'s table as it is when every side-by-side is on the table's page, as for most
+    /// clusters (laying out corrects its links otherwise), then, if `evidence`, each copy's
+    /// side-by-side with `comparison(i, out)` (see [`super::comparison`]).
+    pub fn render(
+        c: &Cluster,
+        evidence: bool,
+        mut comparison: impl FnMut(usize, &mut String) -> Result<()>,
+    ) -> Result<RenderedCluster> {
+        let n = if evidence { c.copies.len() } else { 0 };
+        let mut html = String::with_capacity(table_estimate(c.size()));
+        let mut ends = Vec::with_capacity(n + 2);
+        cluster_table(&mut html, 1, c, &vec![1; n]);
+        ends.push(html.len());
+        for i in 0..n {
+            comparison(i, &mut html)?;
+            ends.push(html.len());
+        }
+        escape::push(&mut html, display_title(&c.original));
+        ends.push(html.len());
+        Ok(RenderedCluster { id: c.id, size: c.size(), html, ends })
+    }
+
+    fn comparisons(&self) -> usize {
+        self.ends.len() - 2
+    }
+
+    /// The range of side-by-side `i` (from 0) in `html`.
+    fn comparison(&self, i: usize) -> Range<usize> {
+        self.ends[i]..self.ends[i + 1]
+    }
+}
+
+/// A row of the index of `report.html`, for one of the largest clusters.
+pub struct IndexEntry {
+    pub id: u64,
+    pub original: Member,
+    pub size: usize,
+    /// Copies by relation, in [`Relation::ALL`] order.
+    pub relations: [u32; 5],
+}
+
+/// What `report.html` shows above the clusters: figures over every copy, and the largest
+/// clusters (the first [`HtmlOptions::index_rows`] laid out), as `clusters.csv` has them.
+pub struct Contents {
+    pub stats: ClusterStats,
+    pub index: Vec<IndexEntry>,
+}
+
+/// A page's number (1 is `report.html`) and the ids of its first and last cluster.
+#[derive(Clone, Copy)]
+struct Span {
+    number: usize,
+    first: u64,
+    last: u64,
+}
+
+/// The writer of the pages of a report folder: clusters go in with [`Pages::add`], in order,
+/// and [`Pages::finish`] writes `report.html`.
+pub struct Pages {
+    dir: PathBuf,
+    opts: HtmlOptions,
+    /// Whether the report has side-by-sides (`matches.csv` and `documents.jsonl`).
+    evidence: bool,
+    /// The page of each of the first [`HtmlOptions::index_rows`] clusters, for the index.
+    index_pages: Vec<usize>,
+    /// Pages closed so far.
+    closed: Vec<Span>,
+    /// The page being filled: its span, its body, its bytes so far (tables estimated) and its
+    /// number of parts (a cluster, or the continuation of one).
+    open: Span,
+    body: Vec<Piece>,
+    planned: usize,
+    parts: usize,
+    /// Page 1's body, once it is closed.
+    first: Vec<Piece>,
+    /// Pages closed and not yet written.
+    ready: Vec<Page>,
+    written: Written,
+}
+
+/// A piece of a page's file: `text[..end]`.
+struct Piece {
+    text: String,
+    end: usize,
+}
+
+impl Piece {
+    fn as_str(&self) -> &str {
+        &self.text[..self.end]
+    }
+}
+
+impl From<String> for Piece {
+    fn from(text: String) -> Piece {
+        Piece { end: text.len(), text }
+    }
+}
+
+impl From<&str> for Piece {
+    fn from(text: &str) -> Piece {
+        Piece::from(text.to_string())
+    }
+}
+
+/// A page laid out, to be written.
+pub struct Page {
+    dir: PathBuf,
+    number: usize,
+    parts: Vec<Piece>,
+}
+
+impl Page {
+    pub fn write(self) -> Result<()> {
+        write_atomic(&self.dir, &page::page_file(self.number), |w| {
+            for part in &self.parts {
+                w.write_all(part.as_str().as_bytes())?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Writes `pages`, in parallel.
+pub fn write_pages(pages: Vec<Page>) -> Result<()> {
+    pages.into_par_iter().try_for_each(Page::write)
+}
+
+/// Lays clusters out on pages a batch at a time: `render` renders a batch (in parallel), while
+/// `lay_out` lays out the batch before (in order; it returns the pages that closed) and the pages
+/// closed before that are written. Laying out is quick and writing a page takes a while: were the
+/// pages written as they close, the threads rendering would wait on them.
+pub fn pipeline<B: Send, T: Send>(
+    batches: impl Iterator<Item = B>,
+    render: impl Fn(B) -> Result<Vec<T>> + Sync,
+    mut lay_out: impl FnMut(Vec<T>) -> Result<Vec<Page>> + Send,
+) -> Result<()> {
+    let mut pending: Vec<T> = Vec::new();
+    let mut ready: Vec<Page> = Vec::new();
+    for batch in batches {
+        let (laid, (rendered, wrote)) = rayon::join(
+            || lay_out(std::mem::take(&mut pending)),
+            || rayon::join(|| render(batch), || write_pages(std::mem::take(&mut ready))),
+        );
+        wrote?;
+        ready = laid?;
+        pending = rendered?;
+    }
+    ready.extend(lay_out(pending)?);
+    write_pages(ready)
+}
+
+/// Estimated bytes of a cluster's table of `size` members.
+fn table_estimate(size: usize) -> usize {
+    600 + 450 * size
+}
+
+impl Pages {
+    /// Removes the pages of an earlier report in `dir` and starts page 1.
+    pub fn new(dir: &Path, opts: &HtmlOptions, evidence: bool) -> Result<Pages> {
+        super::remove_pages(dir)?;
+        Ok(Pages {
+            dir: dir.to_path_buf(),
+            opts: opts.clone(),
+            evidence,
+            index_pages: Vec::with_capacity(opts.index_rows),
+            closed: Vec::new(),
+            open: Span { number: 1, first: 0, last: 0 },
+            body: Vec::new(),
+            planned: 0,
+            parts: 0,
+            first: Vec::new(),
+            ready: Vec::new(),
+            written: Written::default(),
+        })
+    }
+
+    /// Lays out the next cluster (clusters come largest first).
+    pub fn add(&mut self, c: RenderedCluster) -> Result<()> {
+        let n = c.comparisons();
+        self.written.clusters += 1;
+        self.written.comparisons += n;
+        let head = table_estimate(c.size);
+        let first = head + if n > 0 { c.comparison(0).len() } else { 0 };
+        if self.planned > 0
+            && (self.parts >= self.opts.clusters_per_page || self.planned + first > self.opts.page_bytes)
+        {
+            self.next_page()?;
+        }
+        // The page of each side-by-side, decided before the table that links to them is written.
+        let start = self.open.number;
+        let mut pages = Vec::with_capacity(n);
+        let (mut page, mut planned) = (start, self.planned + head);
+        for i in 0..n {
+            let bytes = c.comparison(i).len();
+            if i > 0 && planned + bytes > self.opts.page_bytes {
+                page += 1;
+                planned = 0;
+            }
+            planned += bytes;
+            pages.push(page);
+        }
+        if self.index_pages.len() < self.opts.index_rows {
+            self.index_pages.push(start);
+        }
+        self.start_part(c.id);
+        if pages.last().is_none_or(|&p| p == start) {
+            // All on this page: the cluster as rendered.
+            let end = c.ends[n];
+            self.planned = planned;
+            self.body.push(Piece { text: c.html, end });
+            self.body.push("</section>\n".into());
+            return Ok(());
+        }
+        // Over several pages: the table's links to the other pages are corrected, and the
+        // side-by-sides are copied out page by page.
+        self.body.push(relinked_table(&c, start, &pages).into());
+        let title = &c.html[c.ends[n]..c.ends[n + 1]];
+        for (i, &p) in pages.iter().enumerate() {
+            if p != self.open.number {
+                self.body.push("</section>\n".into());
+                self.next_page()?;
+                self.start_part(c.id);
+                let heading = format!(
+                    "<section class=\"cluster\"><h2>Cluster {} (continued from page {})</h2>\
+                     <p>Original: {title}. <a href=\"{}\">The cluster's table</a>.</p>\n",
+                    c.id,
+                    p - 1,
+                    page::href(p, start, &format!("c{}", c.id))
+                );
+                self.body.push(heading.into());
+            }
+            self.body.push(c.html[c.comparison(i)].into());
+        }
+        self.planned = planned;
+        self.body.push("</section>\n".into());
+        Ok(())
+    }
+
+    /// A part of cluster `id` starts on the open page.
+    fn start_part(&mut self, id: u64) {
+        if self.parts == 0 {
+            self.open.first = id;
+        }
+        self.open.last = id;
+        self.parts += 1;
+    }
+
+    /// Closes the open page (another follows) and opens the next.
+    fn next_page(&mut self) -> Result<()> {
+        self.close(true)?;
+        self.open = Span { number: self.open.number + 1, first: 0, last: 0 };
+        self.planned = 0;
+        self.parts = 0;
+        Ok(())
+    }
+
+    /// Closes the open page: page 1's body is kept for `report.html`, the others are ready to
+    /// be written.
+    fn close(&mut self, next: bool) -> Result<()> {
+        let mut body = std::mem::take(&mut self.body);
+        let n = self.open.number;
+        self.closed.push(self.open);
+        if n == 1 {
+            self.first = body;
+            return Ok(());
+        }
+        let dir = self.dir.join(page::PAGES_DIR);
+        if n == 2 {
+            fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        let pager = page::pager(n, next);
+        let top = [
+            page::head(&format!("reprint report: page {n}")),
+            pager.clone(),
+            format!("<main>\n<h1>Clusters {} to {}</h1>{}\n", self.open.first, self.open.last, page::LEGEND),
+        ];
+        body.splice(0..0, top.map(Piece::from));
+        body.extend(["</main>\n".into(), pager.into(), page::TAIL.into()]);
+        self.written.account(body.iter().map(|p| p.end).sum());
+        self.ready.push(Page { dir, number: n, parts: body });
+        Ok(())
+    }
+
+    /// The pages closed since the last call, to be written (see [`Page::write`]).
+    pub fn take_ready(&mut self) -> Vec<Page> {
+        std::mem::take(&mut self.ready)
+    }
+
+    /// Writes the last page and `report.html`, with `contents` and `overview` (from
+    /// `summary.json`) when there is one.
+    pub fn finish(mut self, contents: &Contents, overview: Option<&Overview>) -> Result<Written> {
+        let several = self.open.number > 1;
+        self.close(false)?;
+        write_pages(self.take_ready())?;
+        let total = self.written.clusters;
+        let mut body = String::new();
+        body.push_str("<header><h1>reprint report</h1></header>\n");
+        if several {
+            body.push_str(&page::pager(1, true));
+        }
+        body.push_str("<main>\n");
+        overview_html(&mut body, &contents.stats, overview, total);
+        self.index_html(&mut body, &contents.index, total);
+        if !self.evidence {
+            let _ = writeln!(
+                body,
+                "<p class=\"muted\">No {MATCHES} or {DOCUMENTS} in this report folder: side-by-sides are left out.</p>"
+            );
+        }
+        for part in &self.first {
+            body.push_str(part.as_str());
+        }
+        body.push_str("</main>\n");
+        if several {
+            body.push_str(&page::pager(1, true));
+        }
+        let title = format!("reprint report: {total} clusters");
+        let doc = page::document(&title, &body);
+        self.written.account(doc.len());
+        write_atomic(&self.dir, page::REPORT, |w| Ok(w.write_all(doc.as_bytes())?))?;
+        Ok(self.written)
+    }
+
+    fn index_html(&self, b: &mut String, index: &[IndexEntry], total: usize) {
+        let index = &index[..self.index_pages.len().min(index.len())];
+        let _ = write!(
+            b,
+            "<section class=\"box\" id=\"index\"><h2>Clusters, largest first</h2>\n{}",
+            if total > index.len() {
+                format!(
+                    "<p class=\"muted\">The {} largest of {total} clusters; the others are on the pages listed below.</p>",
+                    index.len()
+                )
+            } else {
+                String::new()
+            }
+        );
+        if index.is_empty() {
+            b.push_str("<p>No copies found.</p></section>\n");
+            return;
+        }
+        b.push_str("<table><thead><tr><th>cluster</th><th>original</th><th>source</th><th>date</th><th>documents</th>");
+        for r in Relation::ALL {
+            let _ = write!(b, "<th>{}</th>", r.name());
+        }
+        b.push_str("<th>page</th></tr></thead><tbody>\n");
+        for (row, &page) in index.iter().zip(&self.index_pages) {
+            let _ = write!(
+                b,
+                "<tr><td class=\"n\"><a href=\"{}\">{}</a></td><td>{}<br><code>{}</code></td><td>{}</td><td>{}</td><td class=\"n\">{}</td>",
+                page::href(1, page, &format!("c{}", row.id)),
+                row.id,
+                escape::link(&row.original.url, &escape::text(display_title(&row.original))),
+                escape::text(&row.original.doc_id),
+                escape::text(&row.original.source),
+                escape::text(&row.original.date),
+                row.size
+            );
+            for n in row.relations {
+                let _ = write!(b, "<td class=\"n\">{}</td>", if n == 0 { String::new() } else { n.to_string() });
+            }
+            let _ = writeln!(b, "<td class=\"n\">{page}</td></tr>");
+        }
+        b.push_str("</tbody></table>\n");
+        if self.closed.len() > 1 {
+            b.push_str("<h3>Pages</h3><ol class=\"pages\">");
+            for p in &self.closed {
+                let _ = write!(
+                    b,
+                    "<li><a href=\"{}\">page {}</a>: clusters {} to {}</li>",
+                    page::href(1, p.number, if p.number == 1 { "index" } else { "" }),
+                    p.number,
+                    p.first,
+                    p.last
+                );
+            }
+            b.push_str("</ol>\n");
+        }
+        b.push_str("</section>\n");
+    }
+}
+
+/// The table of `c` on page `start`, with the link to each side-by-side `i` (from 0) pointing
+/// to page `pages[i]` instead of the table's own page.
+fn relinked_table(c: &RenderedCluster, start: usize, pages: &[usize]) -> String {
+    let table = &c.html[..c.ends[0]];
+    let mut out = String::with_capacity(table.len() + 40 * pages.len());
+    let mut from = 0;
+    for (i, &p) in (1..).zip(pages) {
+        if p == start {
+            continue;
+        }
+        let anchor = format!("c{}-{i}", c.id);
+        let needle = format!("href=\"#{anchor}\"");
+        if let Some(at) = table[from..].find(&needle) {
+            out.push_str(&table[from..from + at]);
+            let _ = write!(out, "href=\"{}\"", page::href(start, p, &anchor));
+            from += at + needle.len();
+        }
+    }
+    out.push_str(&table[from..]);
+    out
+}
+
+/// The cluster's heading and table of members, on page `page`; `pages[i]` is the page of copy
+/// `i`'s side-by-side (empty: there are none).
+fn cluster_table(b: &mut String, page: usize, c: &Cluster, pages: &[usize]) {
+    let _ = write!(
+        b,
+        "<section class=\"cluster\" id=\"c{0}\"><h2>Cluster {0} <span class=\"muted\">· {1} documents · \
+         original: {2}</span></h2>\n<table class=\"members\"><thead><tr><th>role</th><th>relation</th>\
+         <th>similarity</th><th>containment</th><th>source</th><th>date</th><th>title and id</th><th></th></tr></thead><tbody>\n",
+        c.id,
+        c.size(),
+        escape::text(display_title(&c.original))
+    );
+    member_row(b, &c.original, None);
+    for (i, cp) in c.copies.iter().enumerate() {
+        let link = pages.get(i).map(|&p| page::href(page, p, &format!("c{}-{}", c.id, i + 1)));
+        member_row(b, cp, link.as_deref());
+    }
+    b.push_str("</tbody></table>\n");
+}
+
+/// A member's title, or its id when it has none.
+pub fn display_title(m: &Member) -> &str {
+    if m.title.trim().is_empty() {
+        &m.doc_id
+    } else {
+        &m.title
+    }
+}
+
+fn member_row(b: &mut String, m: &Member, link: Option<&str>) {
+    let _ = writeln!(
+        b,
+        "<tr{}><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}<br><code>{}</code></td><td>{}</td></tr>",
+        if m.relation.is_none() { " class=\"original\"" } else { "" },
+        if m.relation.is_none() { "original" } else { "copy" },
+        m.relation.map(page::badge).unwrap_or_default(),
+        m.similarity.map_or(String::new(), |s| format!("{s:.2}")),
+        m.containment.map_or(String::new(), |s| format!("{s:.2}")),
+        escape::text(&m.source),
+        escape::text(&m.date),
+        escape::link(&m.url, &escape::text(display_title(m))),
+        escape::text(&m.doc_id),
+        link.map_or(String::new(), |l| format!("<a href=\"{l}\">side by side</a>"))
+    );
+}
+
+/// Figures and charts.
+fn overview_html(b: &mut String, st: &ClusterStats, overview: Option<&Overview>, clusters: usize) {
+    let copies: u64 = st.copies.iter().sum();
+    b.push_str("<section class=\"box\" id=\"overview\"><h2>Overview</h2><div class=\"figures\">");
+    let mut fig = |label: &str, value: String| {
+        let _ = write!(b, "<div><b>{value}</b>{label}</div>");
+    };
+    match overview.and_then(|o| o.documents.as_ref()) {
+        Some(d) => {
+            fig("documents scanned", d.scanned.to_string());
+            fig("skipped", d.skipped.to_string());
+        }
+        None => fig("documents scanned", "?".into()),
+    }
+    fig("clusters", clusters.to_string());
+    fig("documents in clusters", st.documents.to_string());
+    fig("copies", copies.to_string());
+    b.push_str("</div>\n");
+    if let Some(d) = overview.and_then(|o| o.documents.as_ref()) {
+        if !d.skipped_by_reason.is_empty() {
+            let why: Vec<String> =
+                d.skipped_by_reason.iter().map(|(k, v)| format!("{v} {}", escape::text(k))).collect();
+            let _ = writeln!(b, "<p class=\"muted\">Skipped: {}.</p>", why.join(", "));
+        }
+    }
+    b.push_str("<div class=\"charts\">");
+    let rel: Vec<(String, u64, &str)> =
+        Relation::ALL.iter().zip(st.copies).map(|(r, n)| (r.name().to_string(), n, svg::relation_colour(*r))).collect();
+    let _ = write!(b, "<div><h3>Copies by relation</h3>{}</div>", svg::bars("Copies by relation", &rel));
+    let mut sources: Vec<(&String, &u64)> = st.sources.iter().collect();
+    sources.sort_by(|x, y| y.1.cmp(x.1).then(x.0.cmp(y.0)));
+    let top: Vec<(String, u64, &str)> = sources
+        .iter()
+        .take(10)
+        .map(|(s, n)| (if s.is_empty() { "(no source)".to_string() } else { s.to_string() }, **n, "#777"))
+        .collect();
+    let _ = write!(b, "<div><h3>Sources that copy most</h3>{}</div>", svg::bars("Sources that copy most", &top));
+    let _ = write!(b, "<div><h3>Similarity of each copy with its original</h3>{}<p>", svg::histogram(&st.similarity));
+    for r in Relation::ALL {
+        let _ = write!(b, "{} ", page::badge(r));
+    }
+    b.push_str("</p></div></div>\n");
+    b.push_str(page::LEGEND);
+    if let Some(v) = overview.and_then(|o| o.version.as_ref()) {
+        let _ = write!(b, "<p class=\"muted\">reprint {}</p>", escape::text(v));
+    }
+    b.push_str("</section>\n");
+}

@@ -1,0 +1,192 @@
+//! The one pass over the texts of the clustered documents: `matches.csv` (the matched passages of
+//! every copy against its cluster's original, see [`crate::evidence`]), `documents.jsonl` (every
+//! document of a cluster as read, one JSON object a line, in cluster order: the offsets of
+//! `matches.csv` index into these texts) and, when asked, the side-by-sides of the HTML report.
+//!
+//! All three come from one reading of each document. Texts are read back from the spool a batch
+//! of clusters at a time, and the batch is worked on in parallel, so memory stays bounded by the
+//! batch, not the corpus; a batch is written (and its clusters laid out on pages) while the next
+//! one is worked on. Rendering here, while the texts are at hand, spares the HTML report reading
+//! `documents.jsonl` and `matches.csv` back: on the 1 GB mkspeed corpus that reading (and parsing
+//! the JSON) was about half of the HTML report's time.
+
+use std::io::Write;
+
+use anyhow::{anyhow, Result};
+use rayon::prelude::*;
+
+use crate::evidence::{matches_to, Match, Original};
+use crate::normalize::Tokenizer;
+use crate::report::csv::{fixed, MATCH_COLUMNS};
+use crate::report::html::{self, Contents, HtmlOptions, IndexEntry, Pages, RenderedCluster};
+use crate::report::load::{self, relation_index, ClusterStats, Member, Segment, MATCHES};
+use crate::scan::{Cluster, ScanResult};
+
+/// Clusters whose texts are worked on together (in parallel) before they are written.
+const BATCH: usize = html::BATCH;
+
+/// Where the HTML report goes, if it is written: the pages, and their sizes.
+pub type Html<'a> = Option<(&'a mut Pages, &'a HtmlOptions)>;
+
+/// Writes `matches.csv` to `matches` and `documents.jsonl` to `documents`, and lays every cluster
+/// out on `html`'s pages when given.
+pub fn write_texts(
+    r: &ScanResult,
+    matches: &mut (dyn Write + Send),
+    documents: &mut (dyn Write + Send),
+    html: Html,
+) -> Result<()> {
+    let mut header = csv::Writer::from_writer(Vec::new());
+    header.write_record(MATCH_COLUMNS)?;
+    matches.write_all(&header.into_inner().map_err(|e| anyhow!("{}", e.error()))?)?;
+    let (mut pages, opts) = match html {
+        Some((p, o)) => (Some(p), Some(o)),
+        None => (None, None),
+    };
+    let write = |found: Vec<ClusterTexts>| -> Result<Vec<html::Page>> {
+        for ClusterTexts { lines, rows, rendered } in found {
+            documents.write_all(&lines)?;
+            matches.write_all(&rows)?;
+            if let (Some(p), Some(rc)) = (pages.as_deref_mut(), rendered) {
+                p.add(rc)?;
+            }
+        }
+        Ok(pages.as_deref_mut().map(Pages::take_ready).unwrap_or_default())
+    };
+    let render = |(k, batch): (usize, &[Cluster])| {
+        batch.par_iter().enumerate().map(|(i, c)| cluster_texts(r, (k * BATCH + i + 1) as u64, c, opts)).collect()
+    };
+    html::layout::pipeline(r.clusters.chunks(BATCH).enumerate(), render, write)?;
+    Ok(())
+}
+
+/// What one cluster gives, made in parallel with other clusters' and written in cluster order:
+/// its documents as JSON lines (original first), its rows of `matches.csv` (copies in id order),
+/// and the cluster rendered for the HTML report.
+struct ClusterTexts {
+    lines: Vec<u8>,
+    rows: Vec<u8>,
+    rendered: Option<RenderedCluster>,
+}
+
+/// The texts of cluster `c`, numbered `id`; rendered if `html` has the sizes of the report.
+fn cluster_texts(r: &ScanResult, id: u64, c: &Cluster, html: Option<&HtmlOptions>) -> Result<ClusterTexts> {
+    let mut tokenizer = Tokenizer::new();
+    // About the size of the documents' records, so the lines are not grown and copied over and
+    // over (JSON adds field names and escapes).
+    let size: usize = std::iter::once(c.original)
+        .chain(c.copies.iter().map(|cp| cp.doc))
+        .map(|d| r.corpus.docs[d as usize].spool.len as usize * 9 / 8 + 128)
+        .sum();
+    let mut lines = Vec::with_capacity(size);
+    let original = r.corpus.document(c.original)?;
+    serde_json::to_writer(&mut lines, &original)?;
+    lines.push(b'\n');
+    let mut a = Vec::new();
+    tokenizer.tokenize(&original.text, &mut a);
+    let aligned = Original::new(&a);
+    let mut b = Vec::new();
+    let mut evidence = Vec::with_capacity(c.copies.len());
+    let cluster = match html {
+        Some(_) => Some(cluster_rows(r, id, c)?),
+        None => None,
+    };
+    // Copy `i`: its line, its evidence, and its side-by-side into `out` if rendering.
+    let mut copy = |i: usize, out: Option<&mut String>| -> Result<()> {
+        let copy = r.corpus.document(c.copies[i].doc)?;
+        serde_json::to_writer(&mut lines, &copy)?;
+        lines.push(b'\n');
+        b.clear();
+        tokenizer.tokenize(&copy.text, &mut b);
+        let found = matches_to(&original.text, &aligned, &copy.text, &b);
+        if let (Some(out), Some(cluster), Some(opts)) = (out, &cluster, html) {
+            let segments: Vec<Segment> = found.iter().map(segment).collect();
+            let path = std::path::Path::new(MATCHES);
+            html::comparison(out, cluster, i, Some(&original), Some(&copy), &segments, &opts.text, path)?;
+        }
+        evidence.push((copy.id, found));
+        Ok(())
+    };
+    let rendered = match &cluster {
+        Some(cluster) => Some(RenderedCluster::render(cluster, true, |i, out| copy(i, Some(out)))?),
+        None => {
+            for i in 0..c.copies.len() {
+                copy(i, None)?;
+            }
+            None
+        }
+    };
+    evidence.sort_by(|x, y| x.0.cmp(&y.0));
+    let mut rows = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+    for (copy, found) in &evidence {
+        for m in found {
+            rows.write_record([
+                original.id.as_str(),
+                copy.as_str(),
+                &m.passage.to_string(),
+                &m.a_start.to_string(),
+                &m.a_end.to_string(),
+                &m.b_start.to_string(),
+                &m.b_end.to_string(),
+                &m.words.to_string(),
+            ])?;
+        }
+    }
+    let rows = rows.into_inner().map_err(|e| anyhow!("{}", e.error()))?;
+    Ok(ClusterTexts { lines, rows, rendered })
+}
+
+/// What the HTML report shows above the clusters (see [`Contents`]), from the scan's clusters
+/// as `clusters.csv` has them.
+pub fn contents(r: &ScanResult, index_rows: usize) -> Result<Contents> {
+    let mut stats = ClusterStats::default();
+    let mut index = Vec::with_capacity(index_rows.min(r.clusters.len()));
+    for (n, c) in r.clusters.iter().enumerate() {
+        stats.documents += c.copies.len() as u64 + 1;
+        let mut relations = [0; 5];
+        for cp in &c.copies {
+            relations[relation_index(cp.relation)] += 1;
+            stats.count_copy(cp.relation, rounded(cp.measures.similarity), &r.corpus.metadata(cp.doc)?.source);
+        }
+        if n < index_rows {
+            let original = member(r, c.original, None)?;
+            index.push(IndexEntry { id: n as u64 + 1, original, size: c.copies.len() + 1, relations });
+        }
+    }
+    Ok(Contents { stats, index })
+}
+
+/// A figure as `clusters.csv` has it, rounded to four decimals.
+fn rounded(x: f64) -> f64 {
+    fixed(x).parse().unwrap_or(x)
+}
+
+/// The row of `doc` in `clusters.csv`, a copy if `copy` is given.
+fn member(r: &ScanResult, doc: u32, copy: Option<&crate::scan::Copy>) -> Result<Member> {
+    let m = r.corpus.metadata(doc)?;
+    Ok(Member {
+        doc_id: m.id.into_owned(),
+        relation: copy.map(|cp| cp.relation),
+        similarity: copy.map(|cp| rounded(cp.measures.similarity)),
+        containment: copy.map(|cp| rounded(cp.measures.containment)),
+        source: m.source.into_owned(),
+        url: m.url.into_owned(),
+        date: m.date.into_owned(),
+        title: m.title.into_owned(),
+    })
+}
+
+/// The rows of cluster `c` as `clusters.csv` has them (figures rounded as written there), so
+/// that the pages a scan writes are those `reprint report` rebuilds from its files.
+fn cluster_rows(r: &ScanResult, id: u64, c: &Cluster) -> Result<load::Cluster> {
+    Ok(load::Cluster {
+        id,
+        original: member(r, c.original, None)?,
+        copies: c.copies.iter().map(|cp| member(r, cp.doc, Some(cp))).collect::<Result<_>>()?,
+    })
+}
+
+/// A match as a segment of the HTML report (read from no file: line 0).
+fn segment(m: &Match) -> Segment {
+    Segment { passage: m.passage, a: m.a_start..m.a_end, b: m.b_start..m.b_end, words: m.words as u32, line: 0 }
+}
