@@ -13,7 +13,7 @@ pub mod table;
 pub mod texts;
 
 use std::fs;
-use std::io::{BufWriter, Write};
+use std::io::{self, BufWriter, IoSlice, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -41,6 +41,24 @@ pub fn write_atomic(dir: &Path, name: &str, write: impl FnOnce(&mut (dyn Write +
     }
     let path = dir.join(name);
     tmp.persist(&path).with_context(|| format!("renaming into {}", path.display()))?;
+    Ok(())
+}
+
+/// Writes every buffer of `bufs` to `w`, in order, with `writev` (up to 1024 buffers a system
+/// call) when `w` passes them on: the report writes a cluster's lines or a page's clusters, a few
+/// kB each, and a `write` each cost about 0.1 s of system time per 27,000 on the 1 GB mkspeed
+/// corpus.
+pub fn write_all_vectored<'a>(w: &mut (impl Write + ?Sized), bufs: impl Iterator<Item = &'a [u8]>) -> io::Result<()> {
+    let mut slices: Vec<IoSlice> = bufs.map(IoSlice::new).collect();
+    let mut left = &mut slices[..];
+    while !left.is_empty() {
+        match w.write_vectored(left) {
+            Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero)),
+            Ok(n) => IoSlice::advance_slices(&mut left, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
     Ok(())
 }
 

@@ -20,6 +20,7 @@ use crate::normalize::Tokenizer;
 use crate::report::csv::{fixed, MATCH_COLUMNS};
 use crate::report::html::{self, Contents, HtmlOptions, IndexEntry, Pages, RenderedCluster};
 use crate::report::load::{self, relation_index, ClusterStats, Member, Segment, MATCHES};
+use crate::report::write_all_vectored;
 use crate::scan::{Cluster, ScanResult};
 
 /// Clusters whose texts are worked on together (in parallel) before they are written.
@@ -44,9 +45,9 @@ pub fn write_texts(
         None => (None, None),
     };
     let write = |found: Vec<ClusterTexts>| -> Result<Vec<html::Page>> {
-        for ClusterTexts { lines, rows, rendered } in found {
-            documents.write_all(&lines)?;
-            matches.write_all(&rows)?;
+        write_all_vectored(documents, found.iter().map(|c| &c.lines[..]))?;
+        write_all_vectored(matches, found.iter().map(|c| &c.rows[..]))?;
+        for ClusterTexts { rendered, .. } in found {
             if let (Some(p), Some(rc)) = (pages.as_deref_mut(), rendered) {
                 p.add(rc)?;
             }

@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use super::{escape, page, svg, HtmlOptions, Written};
 use crate::origin::Relation;
 use crate::report::load::{Cluster, ClusterStats, Member, Overview, DOCUMENTS, MATCHES};
-use crate::report::write_atomic;
+use crate::report::{write_all_vectored, write_atomic};
 
 /// A cluster rendered, ready to be laid out: one string holding its table, the side-by-side of
 /// each copy in copy order (none when the report has no evidence), and its original's title
@@ -149,12 +149,11 @@ pub struct Page {
 }
 
 impl Page {
+    /// Writes the page's pieces (about one cluster each) in as few system calls as the kernel
+    /// allows.
     pub fn write(self) -> Result<()> {
         write_atomic(&self.dir, &page::page_file(self.number), |w| {
-            for part in &self.parts {
-                w.write_all(part.as_str().as_bytes())?;
-            }
-            Ok(())
+            Ok(write_all_vectored(w, self.parts.iter().map(|p| p.as_str().as_bytes()))?)
         })
     }
 }
