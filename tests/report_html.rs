@@ -2,7 +2,6 @@
 
 mod util;
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
@@ -268,69 +267,6 @@ fn many_clusters_are_split_into_pages_of_bounded_size_with_working_links() {
     assert_eq!(fs::read_dir(dir.path().join("report-files")).unwrap().count(), 0, "stale pages are removed");
     let index = fs::read_to_string(dir.path().join("report.html")).unwrap();
     assert_eq!(index.matches("<section class=\"pair\"").count(), 10);
-}
-
-/// Every page of the HTML report in `dir`, by path relative to `dir`.
-fn read_pages(dir: &Path) -> BTreeMap<String, String> {
-    let mut pages: BTreeMap<String, String> = BTreeMap::new();
-    pages.insert("report.html".into(), fs::read_to_string(dir.join("report.html")).unwrap());
-    for e in fs::read_dir(dir.join("report-files")).into_iter().flatten() {
-        let p = e.unwrap().path();
-        pages.insert(
-            format!("report-files/{}", p.file_name().unwrap().to_str().unwrap()),
-            fs::read_to_string(&p).unwrap(),
-        );
-    }
-    pages
-}
-
-/// The `id`s of each page; no id is twice on a page.
-fn anchors_of(pages: &BTreeMap<String, String>) -> BTreeMap<String, BTreeSet<String>> {
-    let mut anchors: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (name, html) in pages {
-        for (i, _) in html.match_indices(" id=\"") {
-            let id = html[i + 5..].split('"').next().unwrap();
-            assert!(anchors.entry(name.clone()).or_default().insert(id.to_string()), "{id} twice on {name}");
-        }
-    }
-    anchors
-}
-
-/// Checks that every link between pages lands on a page and anchor that exist; returns the
-/// number of such links.
-fn assert_links_land(pages: &BTreeMap<String, String>, anchors: &BTreeMap<String, BTreeSet<String>>) -> usize {
-    let mut links = 0;
-    for (name, html) in pages {
-        let base = Path::new(name).parent().unwrap();
-        for (i, _) in html.match_indices("href=\"") {
-            let href = html[i + 6..].split('"').next().unwrap();
-            if href.starts_with("https://") || href.starts_with("http://") {
-                continue;
-            }
-            let (file, anchor) = href.split_once('#').unwrap_or((href, ""));
-            let target = if file.is_empty() {
-                name.clone()
-            } else {
-                let joined = base.join(file);
-                let mut parts: Vec<&str> = Vec::new();
-                for c in joined.components() {
-                    match c.as_os_str().to_str().unwrap() {
-                        ".." => {
-                            parts.pop();
-                        }
-                        s => parts.push(s),
-                    }
-                }
-                parts.join("/")
-            };
-            assert!(pages.contains_key(&target), "{name} links to a missing page {href}");
-            if !anchor.is_empty() {
-                assert!(anchors[&target].contains(anchor), "{name} links to a missing anchor {href}");
-            }
-            links += 1;
-        }
-    }
-    links
 }
 
 #[test]

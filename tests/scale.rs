@@ -117,4 +117,20 @@ fn a_story_copied_thousands_of_times_stays_linear() {
     assert_eq!(story_cluster.len(), copies + 1, "every copy is in the story's cluster");
     let original = rows.iter().find(|r| r["role"] == "original" && story_cluster.contains(&r["doc_id"])).unwrap();
     assert_eq!(original["doc_id"], "story", "the earliest is the original");
+
+    // The HTML report: the story's cluster is rendered in parts and spans many pages, its table
+    // links every side-by-side where it landed, and `reprint report` rebuilds the same pages.
+    let pages = read_pages(&out);
+    let anchors = anchors_of(&pages);
+    assert!(pages.len() >= 3, "{} pages", pages.len());
+    let sides: usize = anchors.values().map(|a| a.iter().filter(|id| id.starts_with("c1-")).count()).sum();
+    assert_eq!(sides, copies, "a side-by-side for every copy of cluster 1");
+    assert!(assert_links_land(&pages, &anchors) > copies);
+    let r = bin().arg("report").arg(&out).output().unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let rebuilt = read_pages(&out);
+    assert_eq!(rebuilt.keys().collect::<Vec<_>>(), pages.keys().collect::<Vec<_>>());
+    for (name, html) in &pages {
+        assert!(rebuilt[name] == *html, "{name} differs between the scan and reprint report");
+    }
 }

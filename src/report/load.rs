@@ -512,7 +512,7 @@ fn index_matches(path: &Path) -> Result<MatchIndex> {
         }
         if let Some((first, _)) = by_copy.get(b.as_str()) {
             bail!(
-                "{}: the rows of copy {b:?} started on line {}; rows must be sorted by doc_a, doc_b, a_start",
+                "{}: the rows of copy {b:?} started on line {}; a copy's rows must be together",
                 at(path, seg.line),
                 first.line()
             );

@@ -11,6 +11,7 @@
 //! the JSON) was about half of the HTML report's time.
 
 use std::io::Write;
+use std::ops::Range;
 
 use anyhow::{anyhow, Result};
 use rayon::prelude::*;
@@ -18,16 +19,30 @@ use rayon::prelude::*;
 use crate::evidence::{matches_to, Match, Original};
 use crate::normalize::Tokenizer;
 use crate::report::csv::{fixed, MATCH_COLUMNS};
-use crate::report::html::{self, Contents, HtmlOptions, IndexEntry, Pages, RenderedCluster};
+use crate::report::html::{self, Contents, HtmlOptions, IndexEntry, Pages, PartOf, RenderedCluster};
 use crate::report::load::{self, relation_index, ClusterStats, Member, Segment, MATCHES};
 use crate::report::write_all_vectored;
 use crate::scan::{Cluster, ScanResult};
 
-/// Clusters whose texts are worked on together (in parallel) before they are written.
+/// Units (see [`Unit`]) worked on together (in parallel) before they are written, and their
+/// documents at most: 256 clusters of the 1 GB mkspeed corpus have about 540.
 const BATCH: usize = html::BATCH;
+const BATCH_DOCUMENTS: usize = 640;
 
 /// Where the HTML report goes, if it is written: the pages, and their sizes.
 pub type Html<'a> = Option<(&'a mut Pages, &'a HtmlOptions)>;
+
+/// Copies of a cluster worked on together: a larger cluster is split into parts of this many
+/// copies, so that memory holds a bounded number of texts and side-by-sides however large a
+/// cluster is (one story with 10,000 copies took 100 MB more when rendered whole).
+const PART: usize = 64;
+
+/// A unit of work: copies `copies` of cluster `n` (from 0, in report order).
+#[derive(Clone)]
+struct Unit {
+    n: usize,
+    copies: Range<usize>,
+}
 
 /// Writes `matches.csv` to `matches` and `documents.jsonl` to `documents`, and lays every cluster
 /// out on `html`'s pages when given.
@@ -44,55 +59,95 @@ pub fn write_texts(
         Some((p, o)) => (Some(p), Some(o)),
         None => (None, None),
     };
-    let write = |found: Vec<ClusterTexts>| -> Result<Vec<html::Page>> {
+    let write = |found: Vec<UnitTexts>| -> Result<Vec<html::Page>> {
         write_all_vectored(documents, found.iter().map(|c| &c.lines[..]))?;
         write_all_vectored(matches, found.iter().map(|c| &c.rows[..]))?;
-        for ClusterTexts { rendered, .. } in found {
+        for UnitTexts { rendered, .. } in found {
             if let (Some(p), Some(rc)) = (pages.as_deref_mut(), rendered) {
                 p.add(rc)?;
             }
         }
         Ok(pages.as_deref_mut().map(Pages::take_ready).unwrap_or_default())
     };
-    let render = |(k, batch): (usize, &[Cluster])| {
-        batch.par_iter().enumerate().map(|(i, c)| cluster_texts(r, (k * BATCH + i + 1) as u64, c, opts)).collect()
-    };
-    html::layout::pipeline(r.clusters.chunks(BATCH).enumerate(), render, write)?;
+    let mut units = Vec::with_capacity(r.clusters.len());
+    for (n, c) in r.clusters.iter().enumerate() {
+        let mut start = 0;
+        loop {
+            let end = (start + PART).min(c.copies.len());
+            units.push(Unit { n, copies: start..end });
+            if end == c.copies.len() {
+                break;
+            }
+            start = end;
+        }
+    }
+    // Batches of at most BATCH units and BATCH_DOCUMENTS documents.
+    let mut batches = Vec::new();
+    let (mut start, mut documents) = (0, 0);
+    for (k, u) in units.iter().enumerate() {
+        let docs = u.copies.len() + usize::from(u.copies.start == 0);
+        if k > start && (k - start == BATCH || documents + docs > BATCH_DOCUMENTS) {
+            batches.push(start..k);
+            (start, documents) = (k, 0);
+        }
+        documents += docs;
+    }
+    batches.push(start..units.len());
+    let render = |batch: &[Unit]| batch.par_iter().map(|u| unit_texts(r, u, opts)).collect();
+    html::layout::pipeline(batches.into_iter().map(|b| &units[b]), render, write)?;
     Ok(())
 }
 
-/// What one cluster gives, made in parallel with other clusters' and written in cluster order:
-/// its documents as JSON lines (original first), its rows of `matches.csv` (copies in id order),
-/// and the cluster rendered for the HTML report.
-struct ClusterTexts {
+/// What one unit gives, made in parallel with others and written in order: its documents as
+/// JSON lines (the original first, in the cluster's first unit), its rows of `matches.csv`
+/// (copies in cluster order), and its part of the cluster rendered for the HTML report.
+struct UnitTexts {
     lines: Vec<u8>,
     rows: Vec<u8>,
     rendered: Option<RenderedCluster>,
 }
 
-/// The texts of cluster `c`, numbered `id`; rendered if `html` has the sizes of the report.
-fn cluster_texts(r: &ScanResult, id: u64, c: &Cluster, html: Option<&HtmlOptions>) -> Result<ClusterTexts> {
+/// The texts of unit `u`; rendered if `html` has the sizes of the report.
+fn unit_texts(r: &ScanResult, u: &Unit, html: Option<&HtmlOptions>) -> Result<UnitTexts> {
+    let c = &r.clusters[u.n];
+    let id = u.n as u64 + 1;
+    let first = u.copies.start == 0;
     let mut tokenizer = Tokenizer::new();
     // About the size of the documents' records, so the lines are not grown and copied over and
     // over (JSON adds field names and escapes).
-    let size: usize = std::iter::once(c.original)
-        .chain(c.copies.iter().map(|cp| cp.doc))
+    let size: usize = first
+        .then_some(c.original)
+        .into_iter()
+        .chain(c.copies[u.copies.clone()].iter().map(|cp| cp.doc))
         .map(|d| r.corpus.docs[d as usize].spool.len as usize * 9 / 8 + 128)
         .sum();
     let mut lines = Vec::with_capacity(size);
     let original = r.corpus.document(c.original)?;
-    serde_json::to_writer(&mut lines, &original)?;
-    lines.push(b'\n');
+    if first {
+        serde_json::to_writer(&mut lines, &original)?;
+        lines.push(b'\n');
+    }
     let mut a = Vec::new();
     tokenizer.tokenize(&original.text, &mut a);
     let aligned = Original::new(&a);
     let mut b = Vec::new();
-    let mut evidence = Vec::with_capacity(c.copies.len());
-    let cluster = match html {
-        Some(_) => Some(cluster_rows(r, id, c)?),
-        None => None,
+    let mut rows = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+    // The rows of clusters.csv the HTML report shows: the cluster's, for its table, in the first
+    // unit; the unit's copies' otherwise.
+    let (table, original_row, own) = match html {
+        Some(_) if first => (Some(cluster_rows(r, id, c)?), None, Vec::new()),
+        Some(_) => {
+            let own = c.copies[u.copies.clone()].iter().map(|cp| member(r, cp.doc, Some(cp))).collect::<Result<_>>()?;
+            (None, Some(member(r, c.original, None)?), own)
+        }
+        None => (None, None, Vec::new()),
     };
-    // Copy `i`: its line, its evidence, and its side-by-side into `out` if rendering.
+    let original_row = table.as_ref().map(|t| &t.original).or(original_row.as_ref());
+    let row = |i: usize| match &table {
+        Some(t) => &t.copies[i],
+        None => &own[i - u.copies.start],
+    };
+    // Copy `i`: its line, its rows of evidence, and its side-by-side into `out` if rendering.
     let mut copy = |i: usize, out: Option<&mut String>| -> Result<()> {
         let copy = r.corpus.document(c.copies[i].doc)?;
         serde_json::to_writer(&mut lines, &copy)?;
@@ -100,30 +155,10 @@ fn cluster_texts(r: &ScanResult, id: u64, c: &Cluster, html: Option<&HtmlOptions
         b.clear();
         tokenizer.tokenize(&copy.text, &mut b);
         let found = matches_to(&original.text, &aligned, &copy.text, &b);
-        if let (Some(out), Some(cluster), Some(opts)) = (out, &cluster, html) {
-            let segments: Vec<Segment> = found.iter().map(segment).collect();
-            let path = std::path::Path::new(MATCHES);
-            html::comparison(out, cluster, i, Some(&original), Some(&copy), &segments, &opts.text, path)?;
-        }
-        evidence.push((copy.id, found));
-        Ok(())
-    };
-    let rendered = match &cluster {
-        Some(cluster) => Some(RenderedCluster::render(cluster, true, |i, out| copy(i, Some(out)))?),
-        None => {
-            for i in 0..c.copies.len() {
-                copy(i, None)?;
-            }
-            None
-        }
-    };
-    evidence.sort_by(|x, y| x.0.cmp(&y.0));
-    let mut rows = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
-    for (copy, found) in &evidence {
-        for m in found {
+        for m in &found {
             rows.write_record([
                 original.id.as_str(),
-                copy.as_str(),
+                copy.id.as_str(),
                 &m.passage.to_string(),
                 &m.a_start.to_string(),
                 &m.a_end.to_string(),
@@ -132,9 +167,36 @@ fn cluster_texts(r: &ScanResult, id: u64, c: &Cluster, html: Option<&HtmlOptions
                 &m.words.to_string(),
             ])?;
         }
-    }
+        if let (Some(out), Some(opts), Some(original_row)) = (out, html, original_row) {
+            let segments: Vec<Segment> = found.iter().map(segment).collect();
+            let pair = html::Pair { cluster: id, number: i + 1, original: original_row, copy: row(i) };
+            let path = std::path::Path::new(MATCHES);
+            html::comparison(out, pair, Some(&original), Some(&copy), &segments, &opts.text, path)?;
+        }
+        Ok(())
+    };
+    let rendered = match original_row {
+        Some(original_row) => {
+            let part = PartOf {
+                id,
+                size: c.copies.len() + 1,
+                original: original_row,
+                table: table.as_ref(),
+                linked: true,
+                copies: u.copies.clone(),
+                last: u.copies.end == c.copies.len(),
+            };
+            Some(RenderedCluster::render(part, |i, out| copy(i, Some(out)))?)
+        }
+        None => {
+            for i in u.copies.clone() {
+                copy(i, None)?;
+            }
+            None
+        }
+    };
     let rows = rows.into_inner().map_err(|e| anyhow!("{}", e.error()))?;
-    Ok(ClusterTexts { lines, rows, rendered })
+    Ok(UnitTexts { lines, rows, rendered })
 }
 
 /// What the HTML report shows above the clusters (see [`Contents`]), from the scan's clusters

@@ -14,7 +14,7 @@ use std::fs;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 
 use super::{escape, page, svg, HtmlOptions, Written};
@@ -22,51 +22,80 @@ use crate::origin::Relation;
 use crate::report::load::{Cluster, ClusterStats, Member, Overview, DOCUMENTS, MATCHES};
 use crate::report::{write_all_vectored, write_atomic};
 
-/// A cluster rendered, ready to be laid out: one string holding its table, the side-by-side of
-/// each copy in copy order (none when the report has no evidence), and its original's title
-/// (escaped, for the heading of a continued cluster), and where each ends. One string, so that
-/// the thread that lays it out and the one that writes it free one allocation per cluster that
-/// another thread made (glibc locks the other thread's arena for each: with a string per part
-/// the locking was most of the cost of laying out on the 1 GB mkspeed corpus).
+/// Which part of a cluster to render: copies `copies` (numbered from 0 in the cluster) of cluster
+/// `id`, of `size` documents. The first part also holds the cluster's table (`table`, with links
+/// to the side-by-sides if `linked`). A large cluster comes in several parts, so that memory holds
+/// a bounded number of rendered side-by-sides however large a cluster is.
+pub struct PartOf<'a> {
+    pub id: u64,
+    pub size: usize,
+    pub original: &'a Member,
+    pub table: Option<&'a Cluster>,
+    pub linked: bool,
+    pub copies: Range<usize>,
+    /// Whether this is the cluster's last part.
+    pub last: bool,
+}
+
+/// A part of a cluster rendered, ready to be laid out: one string holding its table (first part
+/// only), the side-by-side of each of its copies, and its original's title (escaped, for the
+/// heading of a continued cluster), and where each ends. One string, so that the thread that
+/// lays it out and the one that writes it free one allocation per part that another thread made
+/// (glibc locks the other thread's arena for each: with a string per table and side-by-side,
+/// laying out took 0.62 s on the 1 GB mkspeed corpus, 0.22 s now).
 pub struct RenderedCluster {
     id: u64,
     size: usize,
+    first: bool,
+    last: bool,
     html: String,
-    /// End of the table, then of each side-by-side, then of the title.
+    /// End of the table (0 without), then of each side-by-side, then of the title.
     ends: Vec<usize>,
 }
 
 impl RenderedCluster {
-    /// Renders `c`'s table as it is when every side-by-side is on the table's page, as for most
-    /// clusters (laying out corrects its links otherwise), then, if `evidence`, each copy's
-    /// side-by-side with `comparison(i, out)` (see [`super::comparison`]).
+    /// Renders `part`, each side-by-side with `comparison(i, out)` (see [`super::comparison`]).
+    /// The table is rendered as it is when every side-by-side is on the table's page, as for
+    /// most clusters (laying out corrects its links otherwise).
     pub fn render(
-        c: &Cluster,
-        evidence: bool,
+        part: PartOf,
         mut comparison: impl FnMut(usize, &mut String) -> Result<()>,
     ) -> Result<RenderedCluster> {
-        let n = if evidence { c.copies.len() } else { 0 };
-        let mut html = String::with_capacity(table_estimate(c.size()));
-        let mut ends = Vec::with_capacity(n + 2);
-        cluster_table(&mut html, 1, c, &vec![1; n]);
+        let mut html = String::with_capacity(part.table.map_or(0, |c| table_estimate(c.size())));
+        let mut ends = Vec::with_capacity(part.copies.len() + 2);
+        if let Some(c) = part.table {
+            let links = if part.linked { c.copies.len() } else { 0 };
+            cluster_table(&mut html, 1, c, &vec![1; links]);
+        }
         ends.push(html.len());
-        for i in 0..n {
+        for i in part.copies {
             comparison(i, &mut html)?;
             ends.push(html.len());
         }
-        escape::push(&mut html, display_title(&c.original));
+        escape::push(&mut html, display_title(part.original));
         ends.push(html.len());
-        Ok(RenderedCluster { id: c.id, size: c.size(), html, ends })
+        Ok(RenderedCluster { id: part.id, size: part.size, first: part.table.is_some(), last: part.last, html, ends })
     }
 
     fn comparisons(&self) -> usize {
         self.ends.len() - 2
     }
 
-    /// The range of side-by-side `i` (from 0) in `html`.
+    /// The range in `html` of this part's side-by-side `i` (from 0).
     fn comparison(&self, i: usize) -> Range<usize> {
         self.ends[i]..self.ends[i + 1]
     }
+}
+
+/// The cluster being laid out, from its first part to its last: the page of its table, where
+/// the table is (the piece that starts with it, on that page), and the page of each side-by-side
+/// so far.
+struct OpenCluster {
+    id: u64,
+    start: usize,
+    table: usize,
+    table_len: usize,
+    pages: Vec<usize>,
 }
 
 /// A row of the index of `report.html`, for one of the largest clusters.
@@ -114,6 +143,9 @@ pub struct Pages {
     first: Vec<Piece>,
     /// Pages closed and not yet written.
     ready: Vec<Page>,
+    /// The cluster being laid out, and the page with its table if that page is closed.
+    cluster: Option<OpenCluster>,
+    held: Option<Page>,
     written: Written,
 }
 
@@ -141,19 +173,27 @@ impl From<&str> for Piece {
     }
 }
 
-/// A page laid out, to be written.
+/// A page laid out, to be written: its head, its body, its end.
 pub struct Page {
     dir: PathBuf,
     number: usize,
+    top: String,
     parts: Vec<Piece>,
+    tail: String,
 }
 
 impl Page {
+    fn bytes(&self) -> usize {
+        self.top.len() + self.parts.iter().map(|p| p.end).sum::<usize>() + self.tail.len()
+    }
+
     /// Writes the page's pieces (about one cluster each) in as few system calls as the kernel
     /// allows.
     pub fn write(self) -> Result<()> {
         write_atomic(&self.dir, &page::page_file(self.number), |w| {
-            Ok(write_all_vectored(w, self.parts.iter().map(|p| p.as_str().as_bytes()))?)
+            let parts = self.parts.iter().map(|p| p.as_str());
+            let all = std::iter::once(self.top.as_str()).chain(parts).chain([self.tail.as_str()]);
+            Ok(write_all_vectored(w, all.map(str::as_bytes))?)
         })
     }
 }
@@ -208,69 +248,136 @@ impl Pages {
             parts: 0,
             first: Vec::new(),
             ready: Vec::new(),
+            cluster: None,
+            held: None,
             written: Written::default(),
         })
     }
 
-    /// Lays out the next cluster (clusters come largest first).
+    /// Lays out the next part of a cluster (clusters come largest first, their parts in order).
     pub fn add(&mut self, c: RenderedCluster) -> Result<()> {
         let n = c.comparisons();
-        self.written.clusters += 1;
         self.written.comparisons += n;
-        let head = table_estimate(c.size);
-        let first = head + if n > 0 { c.comparison(0).len() } else { 0 };
-        if self.planned > 0
-            && (self.parts >= self.opts.clusters_per_page || self.planned + first > self.opts.page_bytes)
-        {
-            self.next_page()?;
+        if c.first {
+            self.written.clusters += 1;
+            let head = table_estimate(c.size);
+            let first = head + if n > 0 { c.comparison(0).len() } else { 0 };
+            if self.planned > 0
+                && (self.parts >= self.opts.clusters_per_page || self.planned + first > self.opts.page_bytes)
+            {
+                self.next_page()?;
+            }
+            if self.index_pages.len() < self.opts.index_rows {
+                self.index_pages.push(self.open.number);
+            }
+            self.start_part(c.id);
+            self.planned += head;
+            self.cluster = Some(OpenCluster {
+                id: c.id,
+                start: self.open.number,
+                table: self.body.len(),
+                table_len: c.ends[0],
+                pages: Vec::with_capacity(n),
+            });
         }
-        // The page of each side-by-side, decided before the table that links to them is written.
-        let start = self.open.number;
-        let mut pages = Vec::with_capacity(n);
-        let (mut page, mut planned) = (start, self.planned + head);
+        let Some(open) = self.cluster.as_mut() else { bail!("part of cluster {} before its first part", c.id) };
+        // The page of each side-by-side: the open page until it is full.
+        let from = open.pages.len();
+        let mut page = self.open.number;
+        let mut planned = self.planned;
         for i in 0..n {
             let bytes = c.comparison(i).len();
-            if i > 0 && planned + bytes > self.opts.page_bytes {
+            if from + i > 0 && planned + bytes > self.opts.page_bytes {
                 page += 1;
                 planned = 0;
             }
             planned += bytes;
-            pages.push(page);
+            open.pages.push(page);
         }
-        if self.index_pages.len() < self.opts.index_rows {
-            self.index_pages.push(start);
-        }
-        self.start_part(c.id);
-        if pages.last().is_none_or(|&p| p == start) {
-            // All on this page: the cluster as rendered.
-            let end = c.ends[n];
-            self.planned = planned;
-            self.body.push(Piece { text: c.html, end });
-            self.body.push("</section>\n".into());
-            return Ok(());
-        }
-        // Over several pages: the table's links to the other pages are corrected, and the
-        // side-by-sides are copied out page by page.
-        self.body.push(relinked_table(&c, start, &pages).into());
+        // Runs of side-by-sides on one page. The first (with the table) keeps the rendered string;
+        // the others, on further pages, are copied out of it (a page break inside a part is rare).
+        let pages = open.pages[from..].to_vec();
         let title = &c.html[c.ends[n]..c.ends[n + 1]];
+        let mut runs: Vec<(usize, Range<usize>)> = Vec::new();
         for (i, &p) in pages.iter().enumerate() {
-            if p != self.open.number {
-                self.body.push("</section>\n".into());
-                self.next_page()?;
-                self.start_part(c.id);
-                let heading = format!(
-                    "<section class=\"cluster\"><h2>Cluster {} (continued from page {})</h2>\
-                     <p>Original: {title}. <a href=\"{}\">The cluster's table</a>.</p>\n",
-                    c.id,
-                    p - 1,
-                    page::href(p, start, &format!("c{}", c.id))
-                );
-                self.body.push(heading.into());
+            match runs.last_mut() {
+                Some((q, r)) if *q == p => r.end = c.ends[i + 1],
+                _ => runs.push((p, if runs.is_empty() { 0 } else { c.ends[i] }..c.ends[i + 1])),
             }
-            self.body.push(c.html[c.comparison(i)].into());
+        }
+        if runs.is_empty() {
+            runs.push((self.open.number, 0..c.ends[0]));
+        }
+        let mut later: Vec<(usize, String, String)> = runs[1..]
+            .iter()
+            .map(|(p, r)| (*p, c.html[r.clone()].to_string(), self.continued(c.id, *p, title)))
+            .collect();
+        let (p, first_run) = runs[0].clone();
+        let first_heading = (p != self.open.number).then(|| self.continued(c.id, p, title));
+        if let Some(heading) = first_heading {
+            self.break_cluster(c.id, heading)?;
+        }
+        self.body.push(Piece { text: c.html, end: first_run.end });
+        for (_, run, heading) in later.drain(..) {
+            self.break_cluster(c.id, heading)?;
+            self.body.push(run.into());
         }
         self.planned = planned;
+        if c.last {
+            self.body.push("</section>\n".into());
+            self.end_cluster()?;
+        }
+        Ok(())
+    }
+
+    /// The heading of cluster `id` continued on page `p`, its original titled `title`.
+    fn continued(&self, id: u64, p: usize, title: &str) -> String {
+        let start = self.cluster.as_ref().map_or(p, |c| c.start);
+        format!(
+            "<section class=\"cluster\"><h2>Cluster {id} (continued from page {})</h2>\
+             <p>Original: {title}. <a href=\"{}\">The cluster's table</a>.</p>\n",
+            p - 1,
+            page::href(p, start, &format!("c{id}"))
+        )
+    }
+
+    /// Ends the open page inside cluster `id`, which goes on on the next under `heading`.
+    fn break_cluster(&mut self, id: u64, heading: String) -> Result<()> {
         self.body.push("</section>\n".into());
+        self.next_page()?;
+        self.start_part(id);
+        self.body.push(heading.into());
+        Ok(())
+    }
+
+    /// The open cluster is laid out: its table's links are corrected if its side-by-sides went
+    /// to other pages, and the page holding the table, if held, can be written.
+    fn end_cluster(&mut self) -> Result<()> {
+        let Some(open) = self.cluster.take() else { return Ok(()) };
+        let mut held = self.held.take();
+        if open.pages.iter().all(|&p| p == open.start) {
+            self.ready.extend(held);
+            return Ok(());
+        }
+        let body = if open.start == self.open.number {
+            &mut self.body
+        } else if open.start == 1 {
+            &mut self.first
+        } else {
+            match held {
+                Some(ref mut page) => &mut page.parts,
+                None => bail!("the page of cluster {}'s table was written before the cluster ended", open.id),
+            }
+        };
+        let piece = &mut body[open.table];
+        let text = piece.as_str();
+        let mut fixed = relinked_table(&text[..open.table_len], open.id, open.start, &open.pages);
+        fixed.push_str(&text[open.table_len..]);
+        *piece = fixed.into();
+        if let Some(page) = held {
+            self.written.account(page.bytes());
+            self.ready.push(page);
+        }
         Ok(())
     }
 
@@ -295,7 +402,7 @@ impl Pages {
     /// Closes the open page: page 1's body is kept for `report.html`, the others are ready to
     /// be written.
     fn close(&mut self, next: bool) -> Result<()> {
-        let mut body = std::mem::take(&mut self.body);
+        let body = std::mem::take(&mut self.body);
         let n = self.open.number;
         self.closed.push(self.open);
         if n == 1 {
@@ -307,15 +414,22 @@ impl Pages {
             fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         }
         let pager = page::pager(n, next);
-        let top = [
+        let top = format!(
+            "{}{pager}<main>\n<h1>Clusters {} to {}</h1>{}\n",
             page::head(&format!("reprint report: page {n}")),
-            pager.clone(),
-            format!("<main>\n<h1>Clusters {} to {}</h1>{}\n", self.open.first, self.open.last, page::LEGEND),
-        ];
-        body.splice(0..0, top.map(Piece::from));
-        body.extend(["</main>\n".into(), pager.into(), page::TAIL.into()]);
-        self.written.account(body.iter().map(|p| p.end).sum());
-        self.ready.push(Page { dir, number: n, parts: body });
+            self.open.first,
+            self.open.last,
+            page::LEGEND
+        );
+        let tail = format!("</main>\n{pager}{}", page::TAIL);
+        let page = Page { dir, number: n, top, parts: body, tail };
+        // The page with the table of a cluster still being laid out waits for its links.
+        if self.cluster.as_ref().is_some_and(|c| c.start == n) {
+            self.held = Some(page);
+        } else {
+            self.written.account(page.bytes());
+            self.ready.push(page);
+        }
         Ok(())
     }
 
@@ -327,6 +441,9 @@ impl Pages {
     /// Writes the last page and `report.html`, with `contents` and `overview` (from
     /// `summary.json`) when there is one.
     pub fn finish(mut self, contents: &Contents, overview: Option<&Overview>) -> Result<Written> {
+        if let Some(c) = &self.cluster {
+            bail!("cluster {} was not laid out to its last part", c.id);
+        }
         let several = self.open.number > 1;
         self.close(false)?;
         write_pages(self.take_ready())?;
@@ -418,17 +535,16 @@ impl Pages {
     }
 }
 
-/// The table of `c` on page `start`, with the link to each side-by-side `i` (from 0) pointing
-/// to page `pages[i]` instead of the table's own page.
-fn relinked_table(c: &RenderedCluster, start: usize, pages: &[usize]) -> String {
-    let table = &c.html[..c.ends[0]];
+/// `table`, cluster `id`'s table on page `start`, with the link to each side-by-side `i` (from 0)
+/// pointing to page `pages[i]` instead of the table's own page.
+fn relinked_table(table: &str, id: u64, start: usize, pages: &[usize]) -> String {
     let mut out = String::with_capacity(table.len() + 40 * pages.len());
     let mut from = 0;
     for (i, &p) in (1..).zip(pages) {
         if p == start {
             continue;
         }
-        let anchor = format!("c{}-{i}", c.id);
+        let anchor = format!("c{id}-{i}");
         let needle = format!("href=\"#{anchor}\"");
         if let Some(at) = table[from..].find(&needle) {
             out.push_str(&table[from..from + at]);

@@ -32,11 +32,11 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use crate::report::load::{Cluster, ClusterEntry, Doc, Reader, ReportDir, Segment, DOCUMENTS, MATCHES};
+use crate::report::load::{ClusterEntry, Doc, Member, Reader, ReportDir, Segment, DOCUMENTS, MATCHES};
 pub use highlight::TextLimits;
 use highlight::{highlight, Side};
 use layout::display_title;
-pub use layout::{Contents, IndexEntry, Page, Pages, RenderedCluster};
+pub use layout::{Contents, IndexEntry, Page, Pages, PartOf, RenderedCluster};
 pub use page::{PAGES_DIR, REPORT};
 
 /// Sizes of the report.
@@ -121,7 +121,9 @@ pub fn write_report_with(dir: &Path, opts: &HtmlOptions) -> Result<Written> {
     pages.finish(&contents, rd.overview.as_ref())
 }
 
-/// A cluster of the report folder, with its side-by-sides rendered if `evidence`.
+/// A cluster of the report folder, with its side-by-sides rendered if `evidence`, in one part:
+/// unlike a scan, which renders at most 64 copies at a time, this holds a cluster's rendered
+/// side-by-sides in memory at once.
 fn read_cluster(
     reader: &mut Reader,
     e: &ClusterEntry,
@@ -129,13 +131,24 @@ fn read_cluster(
     opts: &HtmlOptions,
     matches: &Path,
 ) -> Result<RenderedCluster> {
-    let cluster = reader.cluster(e)?;
-    let original = if evidence { reader.document(&cluster.original.doc_id)? } else { None };
-    RenderedCluster::render(&cluster, evidence, |i, out| {
-        let copy = &cluster.copies[i].doc_id;
-        let segments = reader.segments(&cluster.original.doc_id, copy)?;
-        let copy = reader.document(copy)?;
-        comparison(out, &cluster, i, original.as_ref(), copy.as_ref(), &segments, &opts.text, matches)
+    let c = reader.cluster(e)?;
+    let original = if evidence { reader.document(&c.original.doc_id)? } else { None };
+    let n = if evidence { c.copies.len() } else { 0 };
+    let part = PartOf {
+        id: c.id,
+        size: c.size(),
+        original: &c.original,
+        table: Some(&c),
+        linked: evidence,
+        copies: 0..n,
+        last: true,
+    };
+    RenderedCluster::render(part, |i, out| {
+        let cp = &c.copies[i];
+        let segments = reader.segments(&c.original.doc_id, &cp.doc_id)?;
+        let copy = reader.document(&cp.doc_id)?;
+        let pair = Pair { cluster: c.id, number: i + 1, original: &c.original, copy: cp };
+        comparison(out, pair, original.as_ref(), copy.as_ref(), &segments, &opts.text, matches)
     })
 }
 
@@ -166,36 +179,43 @@ impl Written {
     }
 }
 
-/// The side-by-side of copy `i` of cluster `c`: the original's and the copy's text with their
+/// Which side-by-side: copy `number` (from 1) of cluster `cluster`, with the rows of the original
+/// and of the copy in `clusters.csv`.
+pub struct Pair<'a> {
+    pub cluster: u64,
+    pub number: usize,
+    pub original: &'a Member,
+    pub copy: &'a Member,
+}
+
+/// The side-by-side of `pair`, appended to `b`: the original's and the copy's text with their
 /// passages highlighted (`matches` names `matches.csv` in errors about `segments`).
-#[allow(clippy::too_many_arguments)]
 pub fn comparison(
     b: &mut String,
-    c: &Cluster,
-    i: usize,
+    pair: Pair,
     original: Option<&Doc>,
     copy: Option<&Doc>,
     segments: &[Segment],
     lim: &TextLimits,
     matches: &Path,
 ) -> Result<()> {
-    let cp = &c.copies[i];
+    let cp = pair.copy;
     // Escaping adds a little to the texts, the marks 160 bytes or so a segment.
     let texts: usize = [original, copy].iter().flatten().map(|d| d.text.len().min(4 * lim.max_chars)).sum();
     b.reserve(1200 + texts + texts / 8 + 160 * segments.len());
     let _ = writeln!(
         b,
         "<section class=\"pair\" id=\"c{}-{}\"><h3>Copy {} of cluster {}: {} {} · similarity {}</h3>",
-        c.id,
-        i + 1,
-        i + 1,
-        c.id,
+        pair.cluster,
+        pair.number,
+        pair.number,
+        pair.cluster,
         cp.relation.map(page::badge).unwrap_or_default(),
         escape::text(display_title(cp)),
         cp.similarity.map_or(String::new(), |s| format!("{s:.2}"))
     );
     let (Some(o), Some(d)) = (original, copy) else {
-        let missing = if original.is_none() { &c.original.doc_id } else { &cp.doc_id };
+        let missing = if original.is_none() { &pair.original.doc_id } else { &cp.doc_id };
         let _ = writeln!(
             b,
             "<p class=\"muted\">The text of {} is not in {DOCUMENTS}.</p></section>",
