@@ -4,6 +4,9 @@
 //! read+parse -> normalise -> shingle -> sketch -> band+bucket -> verify -> cluster -> write
 //! ```
 //!
+//! `write` is the CSV tables; `write_texts_and_html` the pass over the clustered texts that
+//! writes the evidence, the documents and the HTML pages.
+//!
 //! The corpus is generated (deterministic pseudo-random news-like text with a tenth of the
 //! documents copied, edited or spun from an earlier one), so no data files are needed and the
 //! later stages have real candidate pairs and clusters to work on. Each stage gets the output of
@@ -22,6 +25,8 @@ use reprint::lsh::{band_keys, band_pairs, BandKeys};
 use reprint::normalize::{Token, Tokenizer};
 use reprint::origin::WireSources;
 use reprint::report::csv::{write_clusters, write_pairs};
+use reprint::report::html::Pages;
+use reprint::report::texts::write_texts;
 use reprint::scan::{scan, ScanConfig, ViewConfig};
 use reprint::shingle::shingles;
 use reprint::sketch::Sketcher;
@@ -321,6 +326,20 @@ fn stages(c: &mut Criterion) {
             write_clusters(&result, &mut out).expect("clusters.csv");
             write_pairs(&result, &mut out).expect("pairs.csv");
             out.len()
+        })
+    });
+
+    // The pass over the clusters' texts: matches.csv, documents.jsonl and the HTML pages.
+    g.bench_function("write_texts_and_html", |b| {
+        let opts = reprint::HtmlOptions::default();
+        let contents = reprint::report::texts::contents(&result, opts.index_rows).expect("the contents");
+        let (mut matches, mut documents) = (Vec::new(), Vec::new());
+        b.iter(|| {
+            matches.clear();
+            documents.clear();
+            let mut pages = Pages::new(dir.path(), &opts, true).expect("the pages");
+            write_texts(&result, &mut matches, &mut documents, Some((&mut pages, &opts))).expect("the texts");
+            pages.finish(&contents, None).expect("report.html").total_bytes + documents.len() as u64
         })
     });
 

@@ -4,9 +4,10 @@
 //! them or a cluster's table and first side-by-side would take it past
 //! [`HtmlOptions::page_bytes`]; a cluster's further side-by-sides go on as many next pages as
 //! they need. The side-by-sides come rendered (they are most of the work, done in parallel by the
-//! caller), so their sizes are known; a cluster's table is estimated, since it links to the pages
-//! its side-by-sides land on. A page is written when the next one starts, and only then: its
-//! pager links to the next page if there is one. Page 1's body goes into `report.html`, written
+//! caller, a large cluster in several parts), so their sizes are known; a cluster's table is
+//! estimated. A page is written when the next one starts, since its pager links to the next
+//! page, and the page with a cluster's table waits for the cluster's last part, since the table
+//! links to the pages its side-by-sides land on. Page 1's body goes into `report.html`, written
 //! last with the overview, the index and the list of pages.
 
 use std::fmt::Write as _;
