@@ -24,6 +24,7 @@ use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
 use crate::origin::Relation;
+use crate::report::html::layout::PART;
 
 pub const CLUSTERS: &str = "clusters.csv";
 pub const MATCHES: &str = "matches.csv";
@@ -73,7 +74,11 @@ pub struct ClusterEntry {
     pub size: usize,
     /// Copies by relation, in [`Relation::ALL`] order.
     pub relations: [u32; 5],
+    /// Where its first row is, where its original's is, and where copy `PART * (k + 1)` is
+    /// (`parts[k]`), so that a part of a large cluster is read without the rows before it.
     pos: csv::Position,
+    original: csv::Position,
+    parts: Vec<csv::Position>,
 }
 
 /// Figures over every copy, for the overview of the HTML report: gathered in the indexing pass
@@ -314,6 +319,45 @@ impl Reader<'_> {
         Ok(Cluster { id: e.id, original, copies })
     }
 
+    /// The original's row and the rows of copies `copies` of the cluster (numbered from 0 in file
+    /// order), read from the last multiple of [`PART`] copies before them, not from the start.
+    pub fn part(&mut self, e: &ClusterEntry, copies: Range<usize>) -> Result<(Member, Vec<Member>)> {
+        let (path, cols) = &self.index.clusters_file;
+        let rd = &mut self.clusters;
+        let mut rec = csv::StringRecord::new();
+        let read = |rd: &mut csv::Reader<File>, rec: &mut csv::StringRecord| -> Result<Member> {
+            if !rd.read_record(rec).with_context(|| format!("reading {}", path.display()))? {
+                bail!("{}: ended inside cluster {} (changed while reading?)", path.display(), e.id);
+            }
+            let (id, m) = parse_member(path, rec, cols)?;
+            if id != e.id {
+                bail!("{}: cluster {} ended early (changed while reading?)", at(path, line_of(rec)), e.id);
+            }
+            Ok(m)
+        };
+        seek_unless_there(rd, &e.original).with_context(|| format!("seeking in {}", path.display()))?;
+        let original = read(rd, &mut rec)?;
+        let from = match copies.start / PART {
+            0 => &e.pos,
+            k => e.parts.get(k - 1).with_context(|| format!("cluster {} has no copy {}", e.id, copies.start))?,
+        };
+        seek_unless_there(rd, from).with_context(|| format!("seeking in {}", path.display()))?;
+        let mut out = Vec::with_capacity(copies.len());
+        let mut skip = copies.start % PART;
+        while out.len() < copies.len() {
+            let m = read(rd, &mut rec)?;
+            if m.relation.is_none() {
+                continue;
+            }
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            out.push(m);
+        }
+        Ok((original, out))
+    }
+
     /// The segments matched between `original` and `copy`, in the original's text order; empty
     /// when there are none or `matches.csv` is missing.
     pub fn segments(&mut self, original: &str, copy: &str) -> Result<Vec<Segment>> {
@@ -438,15 +482,29 @@ fn index_clusters(path: &Path) -> Result<((PathBuf, ClusterColumns), Vec<Cluster
                     at(path, line)
                 );
             }
-            entries.push(ClusterEntry { id, size: 0, relations: [0; 5], pos });
+            entries.push(ClusterEntry {
+                id,
+                size: 0,
+                relations: [0; 5],
+                original: pos.clone(),
+                pos: pos.clone(),
+                parts: Vec::new(),
+            });
             originals = 0;
         }
         let e = entries.last_mut().expect("pushed above");
         e.size += 1;
         stats.documents += 1;
         match m.relation {
-            None => originals += 1,
+            None => {
+                originals += 1;
+                e.original = pos;
+            }
             Some(r) => {
+                let copies: u32 = e.relations.iter().sum();
+                if copies > 0 && (copies as usize).is_multiple_of(PART) {
+                    e.parts.push(pos);
+                }
                 e.relations[relation_index(r)] += 1;
                 stats.count_copy(r, m.similarity.unwrap_or(0.0), &m.source);
             }
@@ -685,6 +743,32 @@ mod tests {
         fs::write(d.path().join("documents.jsonl"), "{}").unwrap();
         let e = format!("{:#}", r.document("a").unwrap_err());
         assert!(e.contains("documents.jsonl:3"), "{e}");
+    }
+
+    #[test]
+    fn a_part_of_a_large_cluster_is_its_copies_wherever_the_original_is() {
+        // 150 copies, the original's row among them, then a small cluster.
+        let mut clusters = HEADER.to_string();
+        for k in 0..150 {
+            if k == 70 {
+                clusters.push_str("1,orig,original,,,wire,,,O\n");
+            }
+            clusters.push_str(&format!("1,c{k},copy,spun,0.5,blog,,,T{k}\n"));
+        }
+        clusters.push_str("2,x,original,,,,,,\n2,y,copy,exact,1,,,,\n");
+        let d = dir_with(&[("clusters.csv", &clusters)]);
+        let index = ReportDir::open(d.path()).unwrap();
+        let e = &index.clusters[0];
+        assert_eq!((e.id, e.size), (1, 151));
+        let mut r = index.reader().unwrap();
+        let whole = r.cluster(e).unwrap();
+        for range in [0..64, 64..128, 128..150, 70..72] {
+            let (original, copies) = r.part(e, range.clone()).unwrap();
+            assert_eq!(original.doc_id, "orig");
+            assert_eq!(copies, whole.copies[range.clone()], "copies {range:?}");
+        }
+        let (_, small) = r.part(&index.clusters[1], 0..1).unwrap();
+        assert_eq!(small[0].doc_id, "y");
     }
 
     #[test]

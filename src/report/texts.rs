@@ -11,7 +11,6 @@
 //! the JSON) was about half of the HTML report's time.
 
 use std::io::Write;
-use std::ops::Range;
 
 use anyhow::{anyhow, Result};
 use rayon::prelude::*;
@@ -19,30 +18,14 @@ use rayon::prelude::*;
 use crate::evidence::{matches_to, Match, Original};
 use crate::normalize::Tokenizer;
 use crate::report::csv::{fixed, MATCH_COLUMNS};
+use crate::report::html::layout::{units, Unit};
 use crate::report::html::{self, Contents, HtmlOptions, IndexEntry, Pages, PartOf, RenderedCluster};
 use crate::report::load::{self, relation_index, ClusterStats, Member, Segment, MATCHES};
 use crate::report::write_all_vectored;
 use crate::scan::{Cluster, ScanResult};
 
-/// Units (see [`Unit`]) worked on together (in parallel) before they are written, and their
-/// documents at most: 256 clusters of the 1 GB mkspeed corpus have about 540.
-const BATCH: usize = html::BATCH;
-const BATCH_DOCUMENTS: usize = 640;
-
 /// Where the HTML report goes, if it is written: the pages, and their sizes.
 pub type Html<'a> = Option<(&'a mut Pages, &'a HtmlOptions)>;
-
-/// Copies of a cluster worked on together: a larger cluster is split into parts of this many
-/// copies, so that memory holds a bounded number of texts and side-by-sides however large a
-/// cluster is (one story with 10,000 copies took 100 MB more when rendered whole).
-const PART: usize = 64;
-
-/// A unit of work: copies `copies` of cluster `n` (from 0, in report order).
-#[derive(Clone)]
-struct Unit {
-    n: usize,
-    copies: Range<usize>,
-}
 
 /// Writes `matches.csv` to `matches` and `documents.jsonl` to `documents`, and lays every cluster
 /// out on `html`'s pages when given.
@@ -69,30 +52,7 @@ pub fn write_texts(
         }
         Ok(pages.as_deref_mut().map(Pages::take_ready).unwrap_or_default())
     };
-    let mut units = Vec::with_capacity(r.clusters.len());
-    for (n, c) in r.clusters.iter().enumerate() {
-        let mut start = 0;
-        loop {
-            let end = (start + PART).min(c.copies.len());
-            units.push(Unit { n, copies: start..end });
-            if end == c.copies.len() {
-                break;
-            }
-            start = end;
-        }
-    }
-    // Batches of at most BATCH units and BATCH_DOCUMENTS documents.
-    let mut batches = Vec::new();
-    let (mut start, mut documents) = (0, 0);
-    for (k, u) in units.iter().enumerate() {
-        let docs = u.copies.len() + usize::from(u.copies.start == 0);
-        if k > start && (k - start == BATCH || documents + docs > BATCH_DOCUMENTS) {
-            batches.push(start..k);
-            (start, documents) = (k, 0);
-        }
-        documents += docs;
-    }
-    batches.push(start..units.len());
+    let (units, batches) = units(r.clusters.iter().map(|c| c.copies.len()));
     let render = |batch: &[Unit]| batch.par_iter().map(|u| unit_texts(r, u, opts)).collect();
     html::layout::pipeline(batches.into_iter().map(|b| &units[b]), render, write)?;
     Ok(())

@@ -228,6 +228,53 @@ pub fn pipeline<B: Send, T: Send>(
     write_pages(ready)
 }
 
+/// Copies of a cluster rendered together: a larger cluster is split into parts of this many
+/// copies, so that memory holds a bounded number of texts and side-by-sides however large a
+/// cluster is (one story with 10,000 copies took 100 MB more when rendered whole).
+pub const PART: usize = 64;
+
+/// Units rendered together (in parallel) before they are laid out, and their documents at most:
+/// 256 clusters of the 1 GB mkspeed corpus have about 540.
+pub const BATCH: usize = 256;
+pub const BATCH_DOCUMENTS: usize = 640;
+
+/// A unit of rendering: copies `copies` of cluster `n` (from 0, in report order).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unit {
+    pub n: usize,
+    pub copies: Range<usize>,
+}
+
+/// The units of clusters of `copies[n]` copies each (a cluster without copies to render is one
+/// unit of none), and the batches they are rendered in: ranges of units, each of at most
+/// [`BATCH`] units and [`BATCH_DOCUMENTS`] documents.
+pub fn units(copies: impl Iterator<Item = usize>) -> (Vec<Unit>, Vec<Range<usize>>) {
+    let mut units = Vec::new();
+    for (n, len) in copies.enumerate() {
+        let mut start = 0;
+        loop {
+            let end = (start + PART).min(len);
+            units.push(Unit { n, copies: start..end });
+            if end == len {
+                break;
+            }
+            start = end;
+        }
+    }
+    let mut batches = Vec::new();
+    let (mut start, mut documents) = (0, 0);
+    for (k, u) in units.iter().enumerate() {
+        let docs = u.copies.len() + usize::from(u.copies.start == 0);
+        if k > start && (k - start == BATCH || documents + docs > BATCH_DOCUMENTS) {
+            batches.push(start..k);
+            (start, documents) = (k, 0);
+        }
+        documents += docs;
+    }
+    batches.push(start..units.len());
+    (units, batches)
+}
+
 /// Estimated bytes of a cluster's table of `size` members.
 fn table_estimate(size: usize) -> usize {
     600 + 450 * size
@@ -650,4 +697,36 @@ fn overview_html(b: &mut String, st: &ClusterStats, overview: Option<&Overview>,
         let _ = write!(b, "<p class=\"muted\">reprint {}</p>", escape::text(v));
     }
     b.push_str("</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_clusters_are_split_and_batches_are_bounded() {
+        let docs = |u: &Unit| u.copies.len() + usize::from(u.copies.start == 0);
+        let (all, batches) = units([200, 0, 1, 64, 65].into_iter());
+        let of = |n: usize| all.iter().filter(|u| u.n == n).map(|u| u.copies.clone()).collect::<Vec<_>>();
+        assert_eq!(of(0), [0..64, 64..128, 128..192, 192..200]);
+        assert_eq!(of(1), vec![Range { start: 0, end: 0 }]);
+        assert_eq!(of(2), vec![Range { start: 0, end: 1 }]);
+        assert_eq!(of(3), vec![Range { start: 0, end: 64 }]);
+        assert_eq!(of(4), [0..64, 64..65]);
+        // Every unit in exactly one batch, in order.
+        assert_eq!(batches.first().map(|b| b.start), Some(0));
+        assert!(batches.windows(2).all(|w| w[0].end == w[1].start && !w[0].is_empty()));
+        assert_eq!(batches.last().map(|b| b.end), Some(all.len()));
+
+        // Many small clusters: batches of BATCH units; a huge one: of BATCH_DOCUMENTS documents.
+        let (all, batches) = units(std::iter::repeat_n(1, 1000));
+        assert_eq!(all.len(), 1000);
+        assert!(batches.iter().all(|b| b.len() <= BATCH) && batches.len() == 1000 / BATCH + 1);
+        let (all, batches) = units(std::iter::once(10_000));
+        assert_eq!(all.len(), 10_000 / PART + 1);
+        for b in &batches {
+            let n: usize = all[b.clone()].iter().map(docs).sum();
+            assert!(n <= BATCH_DOCUMENTS, "{n} documents in a batch");
+        }
+    }
 }

@@ -32,10 +32,11 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use crate::report::load::{ClusterEntry, Doc, Member, Reader, ReportDir, Segment, DOCUMENTS, MATCHES};
+use crate::report::load::{Cluster, ClusterEntry, Doc, Member, Reader, ReportDir, Segment, DOCUMENTS, MATCHES};
 pub use highlight::TextLimits;
 use highlight::{highlight, Side};
 use layout::display_title;
+use layout::Unit;
 pub use layout::{Contents, IndexEntry, Page, Pages, PartOf, RenderedCluster};
 pub use page::{PAGES_DIR, REPORT};
 
@@ -70,9 +71,6 @@ pub struct Written {
     pub total_bytes: u64,
 }
 
-/// Clusters rendered together (in parallel) before they are laid out.
-pub const BATCH: usize = 256;
-
 /// Rebuilds `report.html` (and its pages) from the report files in `dir`.
 pub fn write_report(dir: &Path) -> Result<Written> {
     write_report_with(dir, &HtmlOptions::default())
@@ -95,60 +93,71 @@ pub fn write_report_with(dir: &Path, opts: &HtmlOptions) -> Result<Written> {
     let contents = Contents { stats: rd.stats.clone(), index };
     let mut pages = Pages::new(dir, opts, rd.has_evidence())?;
     let matches = rd.path(MATCHES);
+    let evidence = rd.has_evidence();
+    let (units, batches) = layout::units(rd.clusters.iter().map(|e| if evidence { e.size - 1 } else { 0 }));
     // Each rayon job has its own reader, since reading seeks its files. It is opened at the
-    // job's first cluster rather than in `map_init`'s init, which cannot return an error.
-    let render = |batch: &[ClusterEntry]| {
+    // job's first unit rather than in `map_init`'s init, which cannot return an error.
+    let render = |batch: &[Unit]| {
         batch
             .par_iter()
             .map_init(
                 || None,
-                |reader: &mut Option<Reader>, e| {
+                |reader: &mut Option<Reader>, u| {
                     if reader.is_none() {
                         *reader = Some(rd.reader()?);
                     }
                     let reader = reader.as_mut().expect("opened above");
-                    read_cluster(reader, e, rd.has_evidence(), opts, &matches)
+                    read_unit(reader, &rd.clusters[u.n], u, evidence, opts, &matches)
                 },
             )
             .collect::<Result<Vec<_>>>()
     };
-    layout::pipeline(rd.clusters.chunks(BATCH), render, |clusters| {
-        for c in clusters {
-            pages.add(c)?;
+    layout::pipeline(batches.into_iter().map(|b| &units[b]), render, |parts| {
+        for p in parts {
+            pages.add(p)?;
         }
         Ok(pages.take_ready())
     })?;
     pages.finish(&contents, rd.overview.as_ref())
 }
 
-/// A cluster of the report folder, with its side-by-sides rendered if `evidence`, in one part:
-/// unlike a scan, which renders at most 64 copies at a time, this holds a cluster's rendered
-/// side-by-sides in memory at once.
-fn read_cluster(
+/// Unit `u` of the cluster `e` of the report folder, with its side-by-sides rendered if
+/// `evidence`. The first unit reads every row of the cluster, for its table; the others read the
+/// original's row and their copies' only.
+fn read_unit(
     reader: &mut Reader,
     e: &ClusterEntry,
+    u: &Unit,
     evidence: bool,
     opts: &HtmlOptions,
     matches: &Path,
 ) -> Result<RenderedCluster> {
-    let c = reader.cluster(e)?;
-    let original = if evidence { reader.document(&c.original.doc_id)? } else { None };
-    let n = if evidence { c.copies.len() } else { 0 };
+    // The whole cluster for the first unit; else the original and the unit's copies, from
+    // copy number `offset`.
+    let first = u.copies.start == 0;
+    let (c, offset) = if first {
+        (reader.cluster(e)?, 0)
+    } else {
+        let (original, copies) = reader.part(e, u.copies.clone())?;
+        (Cluster { id: e.id, original, copies }, u.copies.start)
+    };
+    let original = &c.original;
+    let text = if evidence { reader.document(&original.doc_id)? } else { None };
     let part = PartOf {
-        id: c.id,
-        size: c.size(),
-        original: &c.original,
-        table: Some(&c),
+        id: e.id,
+        size: e.size,
+        original,
+        table: first.then_some(&c),
         linked: evidence,
-        copies: 0..n,
-        last: true,
+        copies: u.copies.clone(),
+        last: u.copies.end == if evidence { e.size - 1 } else { 0 },
     };
     RenderedCluster::render(part, |i, out| {
-        let cp = &c.copies[i];
-        let segments = reader.segments(&c.original.doc_id, &cp.doc_id)?;
+        let cp = &c.copies[i - offset];
+        let segments = reader.segments(&original.doc_id, &cp.doc_id)?;
         let copy = reader.document(&cp.doc_id)?;
-        let pair = Pair { cluster: c.id, number: i + 1, original: &c.original, copy: cp };
-        comparison(out, pair, original.as_ref(), copy.as_ref(), &segments, &opts.text, matches)
+        let pair = Pair { cluster: e.id, number: i + 1, original, copy: cp };
+        comparison(out, pair, text.as_ref(), copy.as_ref(), &segments, &opts.text, matches)
     })
 }
 
