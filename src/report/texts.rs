@@ -4,9 +4,9 @@
 //! `matches.csv` index into these texts) and, when asked, the side-by-sides of the HTML report.
 //!
 //! All three come from one reading of each document. Texts are read back from the spool a batch
-//! of clusters at a time, and the batch is worked on in parallel, so memory stays bounded by the
-//! batch, not the corpus; a batch is written (and its clusters laid out on pages) while the next
-//! one is worked on. Rendering here, while the texts are at hand, spares the HTML report reading
+//! at a time (of clusters, a large cluster 64 copies at a time: see [`units`]), and the batch is
+//! worked on in parallel, so memory stays bounded by the batch, not the corpus or the largest
+//! cluster; a batch is written (and laid out on pages) while the next one is worked on. Rendering here, while the texts are at hand, spares the HTML report reading
 //! `documents.jsonl` and `matches.csv` back: on the 1 GB mkspeed corpus that reading (and parsing
 //! the JSON) was about half of the HTML report's time.
 
