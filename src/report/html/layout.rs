@@ -342,9 +342,10 @@ impl Pages {
             planned += bytes;
             open.pages.push(page);
         }
-        // Runs of side-by-sides on one page. The first (with the table) keeps the rendered string;
-        // the others, on further pages, are copied out of it (a page break inside a part is rare).
-        let pages = open.pages[from..].to_vec();
+        // Runs of side-by-sides on one page, each on the page after the one before. The first run
+        // keeps the rendered string (with the table, in a cluster's first part); the others are
+        // copied out of it (a page break inside a part is rare).
+        let pages = &open.pages[from..];
         let title = &c.html[c.ends[n]..c.ends[n + 1]];
         let mut runs: Vec<(usize, Range<usize>)> = Vec::new();
         for (i, &p) in pages.iter().enumerate() {
@@ -353,20 +354,18 @@ impl Pages {
                 _ => runs.push((p, if runs.is_empty() { 0 } else { c.ends[i] }..c.ends[i + 1])),
             }
         }
-        if runs.is_empty() {
-            runs.push((self.open.number, 0..c.ends[0]));
-        }
-        let mut later: Vec<(usize, String, String)> = runs[1..]
+        let (first_page, first_end) = runs.first().map_or((self.open.number, c.ends[0]), |(p, r)| (*p, r.end));
+        let later: Vec<(String, String)> = runs
             .iter()
-            .map(|(p, r)| (*p, c.html[r.clone()].to_string(), self.continued(c.id, *p, title)))
+            .skip(1)
+            .map(|(p, r)| (self.continued(c.id, *p, title), c.html[r.clone()].to_string()))
             .collect();
-        let (p, first_run) = runs[0].clone();
-        let first_heading = (p != self.open.number).then(|| self.continued(c.id, p, title));
-        if let Some(heading) = first_heading {
+        if first_page != self.open.number {
+            let heading = self.continued(c.id, first_page, title);
             self.break_cluster(c.id, heading)?;
         }
-        self.body.push(Piece { text: c.html, end: first_run.end });
-        for (_, run, heading) in later.drain(..) {
+        self.body.push(Piece { text: c.html, end: first_end });
+        for (heading, run) in later {
             self.break_cluster(c.id, heading)?;
             self.body.push(run.into());
         }
