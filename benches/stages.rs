@@ -338,7 +338,7 @@ fn stages(c: &mut Criterion) {
             matches.clear();
             documents.clear();
             let mut pages = Pages::new(dir.path(), &opts, true).expect("the pages");
-            write_texts(&result, &mut matches, &mut documents, Some((&mut pages, &opts))).expect("the texts");
+            write_texts(&result, &mut matches, &mut documents, Some(&mut pages)).expect("the texts");
             pages.finish(&contents, None).expect("report.html").total_bytes + documents.len() as u64
         })
     });

@@ -83,7 +83,7 @@ fn write_report(
         || {
             report::write_atomic(out, "documents.jsonl", |documents| {
                 report::write_atomic(out, "matches.csv", |matches| {
-                    report::texts::write_texts(r, matches, documents, pages.as_mut().zip(html))
+                    report::texts::write_texts(r, matches, documents, pages.as_mut())
                 })
             })
         },

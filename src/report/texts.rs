@@ -24,24 +24,19 @@ use crate::report::load::{self, relation_index, ClusterStats, Member, Segment, M
 use crate::report::write_all_vectored;
 use crate::scan::{Cluster, ScanResult};
 
-/// Where the HTML report goes, if it is written: the pages, and their sizes.
-pub type Html<'a> = Option<(&'a mut Pages, &'a HtmlOptions)>;
-
 /// Writes `matches.csv` to `matches` and `documents.jsonl` to `documents`, and lays every cluster
-/// out on `html`'s pages when given.
+/// out on `pages` when given.
 pub fn write_texts(
     r: &ScanResult,
     matches: &mut (dyn Write + Send),
     documents: &mut (dyn Write + Send),
-    html: Html,
+    mut pages: Option<&mut Pages>,
 ) -> Result<()> {
     let mut header = csv::Writer::from_writer(Vec::new());
     header.write_record(MATCH_COLUMNS)?;
     matches.write_all(&header.into_inner().map_err(|e| anyhow!("{}", e.error()))?)?;
-    let (mut pages, opts) = match html {
-        Some((p, o)) => (Some(p), Some(o)),
-        None => (None, None),
-    };
+    let opts = pages.as_deref().map(|p| p.options().clone());
+    let opts = opts.as_ref();
     let write = |found: Vec<UnitTexts>| -> Result<Vec<html::Page>> {
         write_all_vectored(documents, found.iter().map(|c| &c.lines[..]))?;
         write_all_vectored(matches, found.iter().map(|c| &c.rows[..]))?;
@@ -92,20 +87,16 @@ fn unit_texts(r: &ScanResult, u: &Unit, html: Option<&HtmlOptions>) -> Result<Un
     let aligned = Original::new(&a);
     let mut b = Vec::new();
     let mut rows = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
-    // The rows of clusters.csv the HTML report shows: the cluster's, for its table, in the first
-    // unit; the unit's copies' otherwise.
-    let (table, original_row, own) = match html {
-        Some(_) if first => (Some(cluster_rows(r, id, c)?), None, Vec::new()),
+    // The rows of clusters.csv the HTML report shows: the whole cluster's, for its table, in the
+    // first unit; else the original's and the unit's copies', from copy number `offset`.
+    let (rows_of, offset) = match html {
+        Some(_) if first => (Some(cluster_rows(r, id, c)?), 0),
         Some(_) => {
-            let own = c.copies[u.copies.clone()].iter().map(|cp| member(r, cp.doc, Some(cp))).collect::<Result<_>>()?;
-            (None, Some(member(r, c.original, None)?), own)
+            let copies =
+                c.copies[u.copies.clone()].iter().map(|cp| member(r, cp.doc, Some(cp))).collect::<Result<_>>()?;
+            (Some(load::Cluster { id, original: member(r, c.original, None)?, copies }), u.copies.start)
         }
-        None => (None, None, Vec::new()),
-    };
-    let original_row = table.as_ref().map(|t| &t.original).or(original_row.as_ref());
-    let row = |i: usize| match &table {
-        Some(t) => &t.copies[i],
-        None => &own[i - u.copies.start],
+        None => (None, 0),
     };
     // Copy `i`: its line, its rows of evidence, and its side-by-side into `out` if rendering.
     let mut copy = |i: usize, out: Option<&mut String>| -> Result<()> {
@@ -127,21 +118,26 @@ fn unit_texts(r: &ScanResult, u: &Unit, html: Option<&HtmlOptions>) -> Result<Un
                 &m.words.to_string(),
             ])?;
         }
-        if let (Some(out), Some(opts), Some(original_row)) = (out, html, original_row) {
+        if let (Some(out), Some(opts), Some(rows_of)) = (out, html, &rows_of) {
             let segments: Vec<Segment> = found.iter().map(segment).collect();
-            let pair = html::Pair { cluster: id, number: i + 1, original: original_row, copy: row(i) };
+            let pair = html::Pair {
+                cluster: id,
+                number: i + 1,
+                original: &rows_of.original,
+                copy: &rows_of.copies[i - offset],
+            };
             let path = std::path::Path::new(MATCHES);
             html::comparison(out, pair, Some(&original), Some(&copy), &segments, &opts.text, path)?;
         }
         Ok(())
     };
-    let rendered = match original_row {
-        Some(original_row) => {
+    let rendered = match &rows_of {
+        Some(rows_of) => {
             let part = PartOf {
                 id,
                 size: c.copies.len() + 1,
-                original: original_row,
-                table: table.as_ref(),
+                original: &rows_of.original,
+                table: first.then_some(rows_of),
                 linked: true,
                 copies: u.copies.clone(),
                 last: u.copies.end == c.copies.len(),

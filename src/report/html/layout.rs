@@ -190,7 +190,7 @@ impl Page {
 
     /// Writes the page's pieces (about one cluster each) in as few system calls as the kernel
     /// allows.
-    pub fn write(self) -> Result<()> {
+    fn write(self) -> Result<()> {
         write_atomic(&self.dir, &page::page_file(self.number), |w| {
             let parts = self.parts.iter().map(|p| p.as_str());
             let all = std::iter::once(self.top.as_str()).chain(parts).chain([self.tail.as_str()]);
@@ -200,7 +200,7 @@ impl Page {
 }
 
 /// Writes `pages`, in parallel.
-pub fn write_pages(pages: Vec<Page>) -> Result<()> {
+fn write_pages(pages: Vec<Page>) -> Result<()> {
     pages.into_par_iter().try_for_each(Page::write)
 }
 
@@ -300,6 +300,11 @@ impl Pages {
             held: None,
             written: Written::default(),
         })
+    }
+
+    /// The sizes the pages are laid out with.
+    pub fn options(&self) -> &HtmlOptions {
+        &self.opts
     }
 
     /// Lays out the next part of a cluster (clusters come largest first, their parts in order).
@@ -480,7 +485,7 @@ impl Pages {
         Ok(())
     }
 
-    /// The pages closed since the last call, to be written (see [`Page::write`]).
+    /// The pages closed since the last call, to be written (see [`pipeline`]).
     pub fn take_ready(&mut self) -> Vec<Page> {
         std::mem::take(&mut self.ready)
     }
