@@ -100,7 +100,7 @@ fn hot_path(c: &mut Criterion) {
         let (mut sketcher, mut sig) = (Sketcher::new(128), vec![0u64; 128]);
         b.iter(|| {
             docs.clear();
-            Chunk::JsonLines { file: "bench".into(), first_line: 1, data: data.clone(), source: None }
+            Chunk::JsonLines { file: "bench".into(), first_line: 1, data: data.clone().into(), source: None }
                 .parse(&opts, &msgs, &mut docs);
             keys.clear();
             for d in &docs {

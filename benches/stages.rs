@@ -144,7 +144,7 @@ struct Prepared {
 fn prepare() -> Prepared {
     let data = corpus();
     let mut docs = Vec::new();
-    Chunk::JsonLines { file: "bench".into(), first_line: 1, data: data.clone(), source: None }.parse(
+    Chunk::JsonLines { file: "bench".into(), first_line: 1, data: data.clone().into(), source: None }.parse(
         &InputOptions::default(),
         &Messages::silent(),
         &mut docs,
@@ -214,7 +214,7 @@ fn stages(c: &mut Criterion) {
         let mut docs = Vec::new();
         b.iter(|| {
             docs.clear();
-            Chunk::JsonLines { file: "bench".into(), first_line: 1, data: p.data.clone(), source: None }
+            Chunk::JsonLines { file: "bench".into(), first_line: 1, data: p.data.clone().into(), source: None }
                 .parse(&opts, &msgs, &mut docs);
             docs.len()
         })

@@ -398,7 +398,7 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
             let handle = s.spawn(move || {
                 let mut seq = 0u64;
                 read_paths(inputs, opts, msgs, &mut |chunk| {
-                    progress.add_bytes(chunk_bytes(&chunk));
+                    progress.add_bytes(chunk.len_bytes());
                     // Waits while too many chunks are unmerged; fails once merging stopped.
                     if slot_tx.send(()).is_err() {
                         return false;
@@ -543,14 +543,6 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
         boilerplate,
         timings,
     })
-}
-
-fn chunk_bytes(c: &Chunk) -> u64 {
-    match c {
-        Chunk::Documents(d) => d.iter().map(|d| d.text.len() as u64).sum(),
-        Chunk::JsonLines { data, .. } => data.len() as u64,
-        Chunk::Pages(p) => p.iter().map(|p| p.len() as u64).sum(),
-    }
 }
 
 /// Later records whose id was already taken get `#2`, `#3`... appended, with a warning.

@@ -3,9 +3,14 @@
 //! The reader never parses JSON: it only finds line breaks (memchr), so one thread can feed many
 //! parsers. Memory stays bounded by the chunk size plus `max_doc_bytes`, whatever the file size:
 //! a line that grows past the limit is dropped while streaming, without being buffered whole.
+//!
+//! A chunk's buffer goes back to the reader once parsed ([`Lines`]) and is filled again: a fresh
+//! megabyte per chunk would be faulted in and zeroed by the kernel, then zeroed again before
+//! each read, for every megabyte of the input.
 
 use std::io::{ErrorKind, Read};
-use std::sync::Arc;
+use std::ops::Deref;
+use std::sync::{Arc, Mutex};
 
 use super::decompress::{classify, describe};
 use super::emit::Emitter;
@@ -18,11 +23,105 @@ use crate::messages::{Location, Messages, Reason};
 pub const CHUNK_BYTES: usize = 1 << 20;
 /// Bytes asked of the decoder per read.
 const READ_BYTES: usize = 256 * 1024;
+/// Parsed chunks' buffers kept for reuse; more than the chunks in flight is never needed.
+const MAX_SPARE: usize = 16;
+
+/// Buffers given back by parsed chunks, for the reader to fill again.
+type Spare = Arc<Mutex<Vec<Vec<u8>>>>;
+
+/// The bytes of a [`Chunk::JsonLines`]: whole lines. Dropped, the buffer returns to the reader
+/// that filled it.
+pub struct Lines {
+    bytes: Vec<u8>,
+    spare: Option<Spare>,
+}
+
+impl From<Vec<u8>> for Lines {
+    /// Lines not read by [`stream`] (tests, benches): their buffer is simply freed.
+    fn from(bytes: Vec<u8>) -> Lines {
+        Lines { bytes, spare: None }
+    }
+}
+
+impl Deref for Lines {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl std::fmt::Debug for Lines {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Lines({} bytes)", self.bytes.len())
+    }
+}
+
+impl Drop for Lines {
+    fn drop(&mut self) {
+        if let Some(spare) = &self.spare {
+            let mut spare = spare.lock().unwrap_or_else(|e| e.into_inner());
+            if spare.len() < MAX_SPARE {
+                spare.push(std::mem::take(&mut self.bytes));
+            }
+        }
+    }
+}
+
+/// The reader's buffer: `bytes[..filled]` is data read and not yet sent. The bytes past
+/// `filled`, up to `bytes.len()`, are initialised from an earlier use and are read into without
+/// being zeroed again; only growing past them zeroes.
+struct Buffer {
+    bytes: Vec<u8>,
+    filled: usize,
+    spare: Spare,
+}
+
+impl Buffer {
+    fn new() -> Buffer {
+        let spare: Spare = Arc::default();
+        Buffer { bytes: Vec::with_capacity(CHUNK_BYTES + READ_BYTES), filled: 0, spare }
+    }
+
+    fn data(&self) -> &[u8] {
+        &self.bytes[..self.filled]
+    }
+
+    /// Room for `READ_BYTES` more after the data.
+    fn room(&mut self) -> &mut [u8] {
+        let end = self.filled + READ_BYTES;
+        if self.bytes.len() < end {
+            self.bytes.resize(end, 0);
+        }
+        &mut self.bytes[self.filled..end]
+    }
+
+    /// Drops the data before `at`, keeping what follows at the start.
+    fn consume(&mut self, at: usize) {
+        self.bytes.copy_within(at..self.filled, 0);
+        self.filled -= at;
+    }
+
+    /// The data before `end` as [`Lines`]; what follows moves to the start of a buffer given
+    /// back by an earlier chunk, or a new one.
+    fn split_off(&mut self, end: usize) -> Lines {
+        let spare = self.spare.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut next = spare.unwrap_or_else(|| Vec::with_capacity(CHUNK_BYTES + READ_BYTES));
+        let rest = self.filled - end;
+        if next.len() < rest {
+            next.resize(rest, 0);
+        }
+        next[..rest].copy_from_slice(&self.bytes[end..self.filled]);
+        let mut bytes = std::mem::replace(&mut self.bytes, next);
+        bytes.truncate(end);
+        self.filled = rest;
+        Lines { bytes, spare: Some(Arc::clone(&self.spare)) }
+    }
+}
 
 /// Streams `reader` into [`Chunk::JsonLines`], reporting over-long lines and read errors.
 pub fn stream(src: &FileSource, reader: &mut dyn Read, emit: &mut Emitter) {
     let max = src.opts.max_doc_bytes;
-    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK_BYTES + READ_BYTES);
+    let mut buf = Buffer::new();
     // Line number of the first line in `buf`.
     let mut line = 1u64;
     // Start of the last, still incomplete, line in `buf`.
@@ -34,16 +133,11 @@ pub fn stream(src: &FileSource, reader: &mut dyn Read, emit: &mut Emitter) {
         if emit.stopped() {
             return;
         }
-        let old = buf.len();
-        buf.resize(old + READ_BYTES, 0);
-        let n = match reader.read(&mut buf[old..]) {
+        let old = buf.filled;
+        let n = match reader.read(buf.room()) {
             Ok(n) => n,
-            Err(e) if e.kind() == ErrorKind::Interrupted => {
-                buf.truncate(old);
-                continue;
-            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(err) => {
-                buf.truncate(old);
                 let at = match skipping {
                     Some(l) => l,
                     None => line + send_lines(src, &mut buf, tail, line, offset, emit),
@@ -58,44 +152,44 @@ pub fn stream(src: &FileSource, reader: &mut dyn Read, emit: &mut Emitter) {
                 return;
             }
         };
-        buf.truncate(old + n);
+        buf.filled += n;
         offset += n as u64;
         if n == 0 {
             match skipping {
                 Some(l) => too_long(src, l),
                 None => {
-                    let len = buf.len();
+                    let len = buf.filled;
                     send_lines(src, &mut buf, len, line, offset, emit);
                 }
             }
             return;
         }
         if let Some(l) = skipping {
-            match memchr::memchr(b'\n', &buf) {
+            match memchr::memchr(b'\n', buf.data()) {
                 Some(i) => {
                     too_long(src, l);
                     skipping = None;
                     line = l + 1;
-                    buf.drain(..=i);
+                    buf.consume(i + 1);
                     tail = 0;
                     // Fall through: the rest of `buf` is fresh data to look at.
                 }
                 None => {
-                    buf.clear();
+                    buf.filled = 0;
                     continue;
                 }
             }
         }
         // Only the new bytes can hold a later line break (after skipping, `old` is 0).
-        if let Some(i) = memchr::memrchr(b'\n', &buf[old..]) {
+        if let Some(i) = memchr::memrchr(b'\n', &buf.data()[old..]) {
             tail = old + i + 1;
         }
         // One byte of slack for a `\r` before the line break; `parse` checks the exact length.
-        if buf.len() - tail > max.saturating_add(1) {
+        if buf.filled - tail > max.saturating_add(1) {
             let sent = send_lines(src, &mut buf, tail, line, offset, emit);
             skipping = Some(line + sent);
             line += sent;
-            buf.clear();
+            buf.filled = 0;
             tail = 0;
         } else if tail >= CHUNK_BYTES {
             line += send_lines(src, &mut buf, tail, line, offset, emit);
@@ -104,20 +198,16 @@ pub fn stream(src: &FileSource, reader: &mut dyn Read, emit: &mut Emitter) {
     }
 }
 
-/// Sends `buf[..end]` (whole lines) as a chunk, keeps the rest in `buf`, and returns the number
-/// of line breaks sent. `read` is the number of bytes read from the stream so far: `buf` holds
-/// the last of them.
-fn send_lines(src: &FileSource, buf: &mut Vec<u8>, end: usize, line: u64, read: u64, emit: &mut Emitter) -> u64 {
+/// Sends `buf`'s data before `end` (whole lines) as a chunk, keeps the rest in `buf`, and
+/// returns the number of line breaks sent. `read` is the number of bytes read from the stream
+/// so far: `buf` holds the last of them.
+fn send_lines(src: &FileSource, buf: &mut Buffer, end: usize, line: u64, read: u64, emit: &mut Emitter) -> u64 {
     if end == 0 {
         return 0;
     }
-    let offset = read - buf.len() as u64;
+    let offset = read - buf.filled as u64;
     let source = src.lines.as_ref().map(|file| LineSource { file: Arc::clone(file), offset });
-    // The next buffer is allocated at its full size at once, not grown (and copied) read by read.
-    let mut rest = Vec::with_capacity(buf.capacity().max(CHUNK_BYTES + READ_BYTES));
-    rest.extend_from_slice(&buf[end..]);
-    buf.truncate(end);
-    let data = std::mem::replace(buf, rest);
+    let data = buf.split_off(end);
     let breaks = memchr::memchr_iter(b'\n', &data).count() as u64;
     emit.chunk(Chunk::JsonLines { file: Arc::clone(&src.name), first_line: line, data, source });
     breaks
@@ -237,5 +327,42 @@ mod tests {
         assert_eq!(out[0].text, "caf\u{fffd} au lait");
         assert_eq!(msgs.count(Reason::InvalidUtf8), 1);
         assert_eq!(msgs.dropped(), 0);
+    }
+
+    /// Fills `buf` with `bytes`, as reads do.
+    fn fill(buf: &mut Buffer, bytes: &[u8]) {
+        buf.room()[..bytes.len()].copy_from_slice(bytes);
+        buf.filled += bytes.len();
+    }
+
+    #[test]
+    fn a_parsed_chunk_buffer_is_filled_again_without_its_old_bytes() {
+        let mut buf = Buffer::new();
+        fill(&mut buf, b"a long first line\nrest");
+        let first = buf.split_off(18);
+        assert_eq!(&*first, b"a long first line\n");
+        assert_eq!(buf.data(), b"rest");
+        let reused = first.as_ptr();
+        drop(first);
+        // The next split moves the rest into the buffer given back, over its old bytes.
+        fill(&mut buf, b"\nx");
+        let second = buf.split_off(5);
+        assert_eq!(&*second, b"rest\n");
+        assert_eq!(buf.data(), b"x");
+        assert_eq!(buf.bytes.as_ptr(), reused);
+        fill(&mut buf, b"y\n");
+        assert_eq!(&*buf.split_off(3), b"xy\n");
+        assert!(buf.data().is_empty());
+        // Lines not from a reader are only freed.
+        drop(Lines::from(b"z\n".to_vec()));
+        assert_eq!(buf.spare.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn dropping_a_long_line_keeps_what_follows() {
+        let mut buf = Buffer::new();
+        fill(&mut buf, b"end of a long line\nnext\n");
+        buf.consume(19);
+        assert_eq!(buf.data(), b"next\n");
     }
 }

@@ -43,6 +43,7 @@ use crate::messages::{Location, Messages, Reason};
 use decompress::Counting;
 use emit::Emitter;
 pub use format::{format_of, supported_extensions, Compression, Format};
+pub use jsonl::Lines;
 pub use page::Page;
 use walk::Entry;
 
@@ -126,7 +127,7 @@ pub enum Chunk {
     Documents(Vec<Document>),
     /// A run of complete JSON lines of one file (about 1 MiB), parsed by a worker. `source` is
     /// set when the lines can be read again from the file itself (see [`LineSource`]).
-    JsonLines { file: Arc<str>, first_line: u64, data: Vec<u8>, source: Option<LineSource> },
+    JsonLines { file: Arc<str>, first_line: u64, data: jsonl::Lines, source: Option<LineSource> },
     /// HTML pages (files or WARC records), main text extracted by a worker.
     Pages(Vec<Page>),
 }
