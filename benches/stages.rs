@@ -4,7 +4,7 @@
 //! read+parse -> normalise -> shingle -> sketch -> band+bucket -> verify -> cluster -> write
 //! ```
 //!
-//! `write` is the CSV tables; `write_texts_and_html` the pass over the clustered texts that
+//! `read_file_parse` is `read_parse` from a file, as the scan reads it. `write` is the CSV tables; `write_texts_and_html` the pass over the clustered texts that
 //! writes the evidence, the documents and the HTML pages.
 //!
 //! The corpus is generated (deterministic pseudo-random news-like text with a tenth of the
@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 use reprint::cluster::{anchored, components, heaviest, Link};
-use reprint::input::{Chunk, InputOptions};
+use reprint::input::{read_paths, Chunk, InputOptions};
 use reprint::lsh::{band_keys, band_pairs, BandKeys};
 use reprint::normalize::{Token, Tokenizer};
 use reprint::origin::WireSources;
@@ -220,6 +220,24 @@ fn stages(c: &mut Criterion) {
         })
     });
 
+    // The same corpus from a file, as the scan reads it: the reading thread's chunking (and its
+    // buffers) included, the chunks parsed as they come.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("corpus.jsonl");
+    std::fs::File::create(&path).and_then(|mut f| f.write_all(&p.data)).expect("writing the corpus");
+    g.bench_function("read_file_parse", |b| {
+        let mut docs = Vec::new();
+        b.iter(|| {
+            docs.clear();
+            read_paths(std::slice::from_ref(&path), &opts, &msgs, &mut |chunk| {
+                chunk.parse(&opts, &msgs, &mut docs);
+                true
+            })
+            .expect("reading the corpus");
+            docs.len()
+        })
+    });
+
     g.bench_function("normalise", |b| {
         let mut tokenizer = Tokenizer::new();
         let mut tokens = Vec::new();
@@ -314,9 +332,6 @@ fn stages(c: &mut Criterion) {
         })
     });
 
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let path = dir.path().join("corpus.jsonl");
-    std::fs::File::create(&path).and_then(|mut f| f.write_all(&p.data)).expect("writing the corpus");
     let cfg = config(vec![path]);
     let result = scan(&cfg, &msgs).expect("the scan");
     g.bench_function("write", |b| {
