@@ -135,7 +135,21 @@ pub struct Messages {
     quiet: bool,
     inner: Mutex<Inner>,
     errored: AtomicBool,
+    /// Set for a sink that holds its problems for [`Messages::release`] instead of reporting.
+    held: Option<Mutex<Held>>,
 }
+
+/// Problems held back, in the order they came: the first [`HELD_DETAILS`] whole, the rest
+/// counted by reason.
+#[derive(Default)]
+struct Held {
+    problems: Vec<(Reason, Location, String)>,
+    more: BTreeMap<Reason, u64>,
+}
+
+/// Problems a held sink keeps whole; past these (a part of a file that is all bad lines, say)
+/// only their number is kept, which is all that gets reported after the first few anyway.
+const HELD_DETAILS: usize = 1024;
 
 #[derive(Default)]
 struct Inner {
@@ -150,7 +164,39 @@ const KEPT_EXAMPLES: usize = 100;
 
 impl Messages {
     pub fn new(print_limit: usize, quiet: bool) -> Self {
-        Messages { print_limit, quiet, inner: Mutex::new(Inner::default()), errored: AtomicBool::new(false) }
+        Messages {
+            print_limit,
+            quiet,
+            inner: Mutex::new(Inner::default()),
+            errored: AtomicBool::new(false),
+            held: None,
+        }
+    }
+
+    /// A sink that holds what it is told, to be passed on later with [`Messages::release`]:
+    /// for problems whose line numbers are only known once the lines before them are counted.
+    pub fn held() -> Self {
+        Messages { held: Some(Mutex::default()), ..Messages::silent() }
+    }
+
+    /// Passes what a [`Messages::held`] sink holds on to `to`, in order, adding `lines` to
+    /// every line number. A sink that holds nothing passes nothing.
+    pub fn release(self, to: &Messages, lines: u64) {
+        let Some(held) = self.held else { return };
+        let held = held.into_inner().unwrap_or_else(|e| e.into_inner());
+        for (reason, mut loc, detail) in held.problems {
+            if let Position::Line(n) = &mut loc.at {
+                *n += lines;
+            }
+            to.skip(reason, &loc, detail);
+        }
+        let mut inner = to.inner.lock().unwrap_or_else(|e| e.into_inner());
+        for (reason, n) in held.more {
+            *inner.counts.entry(reason).or_insert(0) += n;
+            if reason.is_problem() {
+                to.errored.store(true, Ordering::Relaxed);
+            }
+        }
     }
 
     /// A sink that prints nothing, for library callers and tests.
@@ -160,6 +206,15 @@ impl Messages {
 
     /// Records that the record at `loc` was dropped (or, for warnings, kept) for `reason`.
     pub fn skip(&self, reason: Reason, loc: &Location, detail: impl fmt::Display) {
+        if let Some(held) = &self.held {
+            let mut held = held.lock().unwrap_or_else(|e| e.into_inner());
+            if held.problems.len() < HELD_DETAILS {
+                held.problems.push((reason, loc.clone(), detail.to_string()));
+            } else {
+                *held.more.entry(reason).or_insert(0) += 1;
+            }
+            return;
+        }
         if !reason.is_problem() {
             let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
             *inner.counts.entry(reason).or_insert(0) += 1;

@@ -25,7 +25,7 @@ use crate::boilerplate::{source_key, Boilerplate};
 use crate::cluster::{anchored, components, Link, UnionFind};
 use crate::corpus::{Corpus, DocEntry};
 use crate::date::parse_timestamp;
-use crate::input::{read_paths, Chunk, InputOptions, LineRef};
+use crate::input::{read_paths, Chunk, Deferred, InputOptions, LineCount, LineRef};
 use crate::lsh::{
     anchors, band_keys, band_pairs, candidate_pairs, choose_bands, shared_anchor_pairs, BandKeys, Bands, BucketStats,
     MAX_ANCHORS,
@@ -244,6 +244,9 @@ struct ChunkOut {
     checks: Vec<u8>,
     id_hashes: Vec<u64>,
     sources: Vec<u64>,
+    /// Problems of a range of JSON lines, reported when the chunk is merged (in input order,
+    /// which numbers their lines).
+    deferred: Option<Deferred>,
 }
 
 struct Worker<'a> {
@@ -283,9 +286,8 @@ impl<'a> Worker<'a> {
     fn process(&mut self, chunk: Chunk) -> Result<ChunkOut> {
         self.docs.clear();
         // Documents of an uncompressed JSON lines file are read back from it; others are spooled.
-        let input = chunk
-            .parse_located(&self.cfg.input, self.msgs, &mut self.docs, &mut self.lines)
-            .map(|(name, file)| self.spool.input(&name, &file));
+        let (located, deferred) = chunk.parse_located(&self.cfg.input, self.msgs, &mut self.docs, &mut self.lines);
+        let input = located.map(|(name, file)| self.spool.input(&name, &file));
         let keys_per_doc: usize = self.cfg.views.iter().map(|v| v.bands.bands).sum();
         // Every per-document vector sized up front (anchors at about their usual count), so
         // none is grown and copied while the chunk is sketched.
@@ -299,6 +301,7 @@ impl<'a> Worker<'a> {
             checks: Vec::with_capacity(n * CHECK_BYTES),
             id_hashes: Vec::with_capacity(n),
             sources: Vec::with_capacity(n),
+            deferred,
         };
         self.buf.clear();
         let mut lens = Vec::with_capacity(self.docs.len());
@@ -422,10 +425,14 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
             let mut waiting: BTreeMap<u64, Result<ChunkOut>> = BTreeMap::new();
             let mut next = 0;
             let mut merged = Ok(());
+            let mut lines = LineCount::default();
             for (seq, out) in done_rx {
                 waiting.insert(seq, out);
-                while let Some(out) = waiting.remove(&next) {
+                while let Some(mut out) = waiting.remove(&next) {
                     next += 1;
+                    if let Some(deferred) = out.as_mut().ok().and_then(|o| o.deferred.take()) {
+                        deferred.report(msgs, &mut lines);
+                    }
                     if merged.is_ok() {
                         merged = sketches.append(out);
                     }

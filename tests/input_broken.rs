@@ -91,7 +91,7 @@ fn summary_totals_add_up_to_the_records_in_the_files() {
         "binary.txt: skipped: NUL bytes",
         "crawl.warc.gz: record 5: skipped: compressed stream truncated or corrupt",
         "empty.txt: skipped",
-        "huge.jsonl:1: skipped: line longer than 4096 bytes",
+        "huge.jsonl:1: skipped: line of 9021 bytes is longer than 4096",
         "invalid_utf8.jsonl:1: warning: invalid UTF-8",
         "malformed.jsonl:2: skipped",
         "missing_text.jsonl:2: skipped: no field \"text\"",

@@ -6,7 +6,7 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use reprint::input::{read_all, read_paths, Chunk, FieldNames, InputOptions};
+use reprint::input::{read_all, read_paths, Chunk, FieldNames, InputOptions, LineCount};
 use reprint::{Document, Messages, Reason};
 use util::{gz, read, zst};
 
@@ -216,36 +216,95 @@ fn big_jsonl(path: &Path, n: usize, width: usize) -> Vec<u8> {
 }
 
 #[test]
-fn large_jsonl_is_cut_into_ordered_chunks_with_line_numbers() {
+fn large_jsonl_is_cut_into_ordered_ranges_of_whole_lines() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.jsonl");
     let data = big_jsonl(&path, 6000, 600);
     let opts = InputOptions::default();
     let msgs = Messages::silent();
-    let mut next_line = 1;
-    let mut chunks = 0;
+    let mut end = 0;
     let mut docs = Vec::new();
+    let mut lines = LineCount::default();
     let stats = read_paths(&[path], &opts, &msgs, &mut |chunk| {
-        match &chunk {
-            Chunk::JsonLines { first_line, data, .. } => {
-                assert_eq!(*first_line, next_line);
-                assert!(data.len() <= 2 << 20, "chunk of {} bytes", data.len());
-                assert_eq!(data.last(), Some(&b'\n'));
-                next_line += data.iter().filter(|&&b| b == b'\n').count() as u64;
-            }
-            Chunk::Documents(_) | Chunk::Pages(_) => panic!("JSON lines come as JsonLines chunks"),
-        }
-        chunks += 1;
-        chunk.parse(&opts, &msgs, &mut docs);
+        let Chunk::JsonRange(range) = &chunk else { panic!("an uncompressed file comes in ranges") };
+        // Each range starts where the one before ended, on a line's first byte.
+        assert_eq!(range.source().1.offset, end);
+        assert!(end == 0 || data[end as usize - 1] == b'\n');
+        assert!(range.len() <= 2 << 20, "range of {} bytes", range.len());
+        end += range.len() as u64;
+        chunk.parse(&opts, &msgs, &mut docs).expect("a range's problems, held").report(&msgs, &mut lines);
         true
     })
     .unwrap();
-    assert!(chunks >= 3, "{chunks} chunks");
-    assert_eq!(next_line, 6001);
+    assert_eq!(end, data.len() as u64);
     assert_eq!(docs.len(), 6000);
     assert!(docs.iter().enumerate().all(|(i, d)| d.id == format!("d{i}")));
     assert_eq!(stats.files, 1);
     assert_eq!(stats.bytes, data.len() as u64);
+}
+
+/// Windows line breaks and no line break after the last line, over several ranges: the same
+/// documents as when the file is streamed.
+#[test]
+fn ranges_end_on_crlf_and_at_a_last_line_without_a_break() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut data = Vec::new();
+    for i in 0..3000 {
+        write!(data, r#"{{"id":"d{i}","text":"doc {i} {}"}}"#, "w".repeat(700)).unwrap();
+        if i < 2999 {
+            data.extend_from_slice(b"\r\n");
+        }
+    }
+    fs::write(dir.path().join("a.jsonl"), &data).unwrap();
+    fs::write(dir.path().join("b.jsonl.zst"), zst(&data)).unwrap();
+    let msgs = Messages::silent();
+    let ranged = read_all(&[dir.path().join("a.jsonl")], &InputOptions::default(), &msgs).unwrap();
+    let streamed = read_all(&[dir.path().join("b.jsonl.zst")], &InputOptions::default(), &msgs).unwrap();
+    assert!(!msgs.has_problems(), "{:?}", msgs.examples());
+    assert_eq!(ranged.len(), 3000);
+    assert_eq!(ranged, streamed);
+}
+
+/// The same lines, broken at the same places, from a file read in ranges by the workers and
+/// from a compressed one streamed by the reader: the same documents, and every problem at the
+/// same line, though a range's lines are only numbered once the ranges before it are counted.
+#[test]
+fn bad_lines_have_their_line_numbers_in_ranges_as_when_streamed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut data = Vec::new();
+    for i in 1..=6000 {
+        match i {
+            1 | 1750 | 6000 => writeln!(data, "{{not json {i}").unwrap(),
+            2 => writeln!(data, r#"{{"id":"x","text":"   "}}"#).unwrap(),
+            // Longer than the limit below, across the cut after the first mebibyte.
+            1660 => writeln!(data, r#"{{"id":"long","text":"{}"}}"#, "y".repeat(9000)).unwrap(),
+            _ => writeln!(data, r#"{{"id":"d{i}","text":"doc {i} {}"}}"#, "w".repeat(600)).unwrap(),
+        }
+    }
+    fs::write(dir.path().join("a.jsonl"), &data).unwrap();
+    fs::write(dir.path().join("b.jsonl.gz"), gz(&data)).unwrap();
+    let opts = InputOptions { max_doc_bytes: 4096, ..InputOptions::default() };
+    // Each problem as its line number and what it says, without the file's name.
+    let read = |name: &str| {
+        let msgs = Messages::silent();
+        let docs = read_all(&[dir.path().join(name)], &opts, &msgs).unwrap();
+        let problems: Vec<(String, String)> = msgs
+            .examples()
+            .iter()
+            .map(|e| {
+                let (at, what) = e.split_once(": ").unwrap();
+                (at.rsplit(':').next().unwrap().to_string(), what.to_string())
+            })
+            .collect();
+        (docs, problems, msgs.dropped())
+    };
+    let (ranged, streamed) = (read("a.jsonl"), read("b.jsonl.gz"));
+    assert_eq!(ranged.0.len(), 5995);
+    assert_eq!(ranged.2, 5);
+    assert_eq!(ranged, streamed);
+    let lines: Vec<&str> = ranged.1.iter().map(|p| p.0.as_str()).collect();
+    assert_eq!(lines, ["1", "2", "1660", "1750", "6000"], "{:?}", ranged.1);
+    assert!(ranged.1[2].1.contains("longer than 4096"), "{:?}", ranged.1);
 }
 
 #[test]
@@ -290,7 +349,7 @@ fn text_documents_are_batched_in_order_with_jsonl_and_pages_between() {
     read_paths(&[dir.path().to_path_buf()], &InputOptions::default(), &msgs, &mut |chunk| {
         kinds.push(match chunk {
             Chunk::Documents(d) => format!("docs{}", d.len()),
-            Chunk::JsonLines { .. } => "lines".to_string(),
+            Chunk::JsonLines { .. } | Chunk::JsonRange(_) => "lines".to_string(),
             Chunk::Pages(p) => format!("pages{}", p.len()),
         });
         true

@@ -7,9 +7,17 @@
 //! A chunk's buffer goes back to the reader once parsed ([`Lines`]) and is filled again: a fresh
 //! megabyte per chunk would be faulted in and zeroed by the kernel, then zeroed again before
 //! each read, for every megabyte of the input.
+//!
+//! An uncompressed file is not streamed: [`split`] cuts it into ranges of whole lines by looking
+//! for a line break near each cut only, and each worker reads its range itself ([`Range`]), so
+//! the input is copied out of the page cache once, by the core that parses it, into that core's
+//! cache. The lines before a range are only counted once it is parsed, so the problems it meets
+//! are held and numbered in input order later ([`Deferred`]).
 
+use std::fs::File;
 use std::io::{ErrorKind, Read};
 use std::ops::Deref;
+use std::os::unix::fs::FileExt;
 use std::sync::{Arc, Mutex};
 
 use super::decompress::{classify, describe};
@@ -34,6 +42,21 @@ type Spare = Arc<Mutex<Vec<Vec<u8>>>>;
 pub struct Lines {
     bytes: Vec<u8>,
     spare: Option<Spare>,
+}
+
+impl Lines {
+    /// `len` bytes of `file` from `offset`, into a buffer given back earlier if there is one.
+    fn read(spare: &Spare, file: &File, offset: u64, len: usize) -> std::io::Result<Lines> {
+        let reused = spare.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut bytes = reused.unwrap_or_default();
+        if bytes.len() < len {
+            bytes.resize(len, 0);
+        }
+        bytes.truncate(len);
+        let mut lines = Lines { bytes, spare: Some(Arc::clone(spare)) };
+        file.read_exact_at(&mut lines.bytes, offset)?;
+        Ok(lines)
+    }
 }
 
 impl From<Vec<u8>> for Lines {
@@ -198,6 +221,255 @@ pub fn stream(src: &FileSource, reader: &mut dyn Read, emit: &mut Emitter) {
     }
 }
 
+/// Bytes read at a time while looking for the line break that ends a range.
+const PROBE_BYTES: usize = 64 * 1024;
+
+/// Whole lines of an uncompressed JSON-lines file, which the worker that parses them reads
+/// itself (see [`split`]).
+pub struct Range {
+    name: Arc<str>,
+    source: LineSource,
+    len: usize,
+    /// The range starts the file: its first line is line 1 and may open with a byte-order mark.
+    starts_file: bool,
+    /// One line longer than `max_doc_bytes`, not read: reported, not parsed.
+    too_long: bool,
+    spare: Spare,
+}
+
+impl std::fmt::Debug for Range {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Range({}, {} bytes at {})", self.name, self.len, self.source.offset)
+    }
+}
+
+/// What parsing a [`Range`] leaves to report in input order: its problems, their lines numbered
+/// from the range's first, and how many lines it has.
+#[must_use = "the problems of a range are only reported by Deferred::report"]
+pub struct Deferred {
+    starts_file: bool,
+    lines: u64,
+    held: Messages,
+}
+
+/// Lines of a file counted so far, range after range, in input order.
+#[derive(Debug, Default)]
+pub struct LineCount(u64);
+
+impl Deferred {
+    /// Reports the range's problems to `msgs` at their lines in the file; `count` holds the
+    /// lines of the ranges before it and goes past this one's.
+    pub fn report(self, msgs: &Messages, count: &mut LineCount) {
+        if self.starts_file {
+            count.0 = 0;
+        }
+        self.held.release(msgs, count.0);
+        count.0 += self.lines;
+    }
+}
+
+impl Range {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The file the range is part of, and where it starts in it.
+    pub fn source(&self) -> (&Arc<str>, &LineSource) {
+        (&self.name, &self.source)
+    }
+
+    /// Reads the range and parses its lines into `out` (with, in `at`, where each document's
+    /// line lies in the range). A read that fails (the file shrank during the scan) is reported
+    /// at once; every other problem is held in the returned [`Deferred`].
+    pub fn parse(
+        self,
+        opts: &InputOptions,
+        msgs: &Messages,
+        out: &mut Vec<Document>,
+        at: Option<&mut Vec<LineRef>>,
+    ) -> Deferred {
+        let held = Messages::held();
+        let starts_file = self.starts_file;
+        if self.too_long {
+            held.skip(
+                Reason::TooLarge,
+                &Location::line(&*self.name, 1),
+                format_args!("line longer than {} bytes", opts.max_doc_bytes),
+            );
+            return Deferred { starts_file, lines: 1, held };
+        }
+        match Lines::read(&self.spare, &self.source.file, self.source.offset, self.len) {
+            Ok(data) => {
+                parse_chunk(Place { file: &self.name, first_line: 1, starts_file }, &data, opts, &held, out, at);
+                let lines = memchr::memchr_iter(b'\n', &data).count() as u64;
+                Deferred { starts_file, lines, held }
+            }
+            Err(e) => {
+                msgs.skip(
+                    Reason::TruncatedStream,
+                    &Location::byte(&*self.name, self.source.offset),
+                    format_args!(
+                        "{} bytes from here could not be read, the file changed during the scan: {e}",
+                        self.len
+                    ),
+                );
+                Deferred { starts_file, lines: 0, held }
+            }
+        }
+    }
+}
+
+/// Where the search for a line break ended.
+enum Found {
+    /// A line break at this offset.
+    Break(u64),
+    /// The end of the file at this offset, without a line break before it.
+    End(u64),
+    /// Neither within the distance looked at.
+    Neither,
+}
+
+/// Bytes read first when looking for a line break: most lines are shorter, and what is read
+/// here is read again by the worker.
+const FIRST_PROBE_BYTES: usize = 4096;
+
+/// The first line break of `file` at or after `from`, looking at most `within` bytes ahead,
+/// reading twice as much each time up to all of `probe`.
+fn find_break(file: &File, from: u64, within: u64, probe: &mut [u8]) -> std::io::Result<Found> {
+    let mut at = from;
+    let mut size = FIRST_PROBE_BYTES.min(probe.len());
+    while at - from < within {
+        let window = &mut probe[..size];
+        let n = match file.read_at(window, at) {
+            Ok(n) => n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            return Ok(Found::End(at));
+        }
+        if let Some(i) = memchr::memchr(b'\n', &window[..n]) {
+            return Ok(Found::Break(at + i as u64));
+        }
+        at += n as u64;
+        size = (2 * size).min(probe.len());
+    }
+    Ok(Found::Neither)
+}
+
+/// Where the line holding byte `at` starts: after the last line break before `at`, or at
+/// `floor` if there is none from `floor` on.
+fn line_start(file: &File, floor: u64, at: u64, probe: &mut [u8]) -> std::io::Result<u64> {
+    let mut end = at;
+    while end > floor {
+        let start = end.saturating_sub(probe.len() as u64).max(floor);
+        let window = &mut probe[..(end - start) as usize];
+        file.read_exact_at(window, start)?;
+        if let Some(i) = memchr::memrchr(b'\n', window) {
+            return Ok(start + i as u64 + 1);
+        }
+        end = start;
+    }
+    Ok(floor)
+}
+
+/// Cuts the uncompressed JSON-lines `file` into [`Range`]s of whole lines of about
+/// [`CHUNK_BYTES`], reading only around each cut; a line longer than `max_doc_bytes` across a
+/// cut gets a range of its own, reported and not read. Returns the bytes the ranges cover.
+pub fn split(src: &FileSource, file: &Arc<File>, emit: &mut Emitter) -> u64 {
+    let max = src.opts.max_doc_bytes as u64;
+    let spare: Spare = Arc::default();
+    let mut probe = vec![0u8; PROBE_BYTES];
+    let mut start = 0u64;
+    let send = |emit: &mut Emitter, start: u64, end: u64, too_long: bool| {
+        let range = Range {
+            name: Arc::clone(&src.name),
+            source: LineSource { file: Arc::clone(file), offset: start },
+            len: (end - start) as usize,
+            starts_file: start == 0,
+            too_long,
+            spare: Arc::clone(&spare),
+        };
+        emit.chunk(Chunk::JsonRange(range));
+    };
+    let failed = |at: u64, e: std::io::Error| {
+        src.msgs.skip(
+            Reason::UnreadableFile,
+            &Location::byte(&*src.name, at),
+            format_args!("read failed; the rest of the file is lost: {e}"),
+        );
+    };
+    // The file as it is now: lines appended during the scan are not read.
+    let size = match file.metadata() {
+        Ok(m) => m.len(),
+        Err(e) => {
+            failed(0, e);
+            return 0;
+        }
+    };
+    while !emit.stopped() {
+        let cut = start + CHUNK_BYTES as u64;
+        if cut >= size {
+            if size > start {
+                send(emit, start, size, false);
+            }
+            return size;
+        }
+        // One byte of slack for a `\r` before the line break, as when streaming.
+        match find_break(file, cut, max.saturating_add(2), &mut probe) {
+            Ok(Found::Break(at)) => {
+                send(emit, start, at + 1, false);
+                start = at + 1;
+            }
+            Ok(Found::End(end)) => {
+                if end > start {
+                    send(emit, start, end, false);
+                }
+                return end;
+            }
+            Ok(Found::Neither) => {
+                // The line across the cut is too long: the range ends before it, and the line
+                // is skipped to its end, however far that is.
+                let long = match line_start(file, start, cut, &mut probe) {
+                    Ok(at) => at,
+                    Err(e) => {
+                        failed(cut, e);
+                        return start;
+                    }
+                };
+                if long > start {
+                    send(emit, start, long, false);
+                }
+                match find_break(file, cut, u64::MAX, &mut probe) {
+                    Ok(Found::Break(at)) => {
+                        send(emit, long, at + 1, true);
+                        start = at + 1;
+                    }
+                    Ok(Found::End(end)) => {
+                        send(emit, long, end, true);
+                        return end;
+                    }
+                    // Not without a limit on the distance.
+                    Ok(Found::Neither) => return long,
+                    Err(e) => {
+                        failed(cut, e);
+                        return long;
+                    }
+                }
+            }
+            Err(e) => {
+                failed(cut, e);
+                return start;
+            }
+        }
+    }
+    start
+}
+
 /// Sends `buf`'s data before `end` (whole lines) as a chunk, keeps the rest in `buf`, and
 /// returns the number of line breaks sent. `read` is the number of bytes read from the stream
 /// so far: `buf` holds the last of them.
@@ -221,18 +493,27 @@ fn too_long(src: &FileSource, line: u64) {
     );
 }
 
+/// Where a run of lines lies, for messages: its file, the number of its first line, and
+/// whether it starts the file (a byte-order mark may open it there, and only there).
+#[derive(Clone, Copy, Debug)]
+pub struct Place<'a> {
+    pub file: &'a str,
+    pub first_line: u64,
+    pub starts_file: bool,
+}
+
 /// Parses the lines of a chunk, appending documents to `out` and reporting the rest.
 pub fn parse_chunk(
-    file: &str,
-    first_line: u64,
+    place: Place,
     data: &[u8],
     opts: &InputOptions,
     msgs: &Messages,
     out: &mut Vec<Document>,
     mut at: Option<&mut Vec<LineRef>>,
 ) {
+    let Place { file, first_line, starts_file } = place;
     // A byte-order mark before the first record is not part of the JSON.
-    let mut start = if first_line == 1 && data.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let mut start = if starts_file && data.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
     let mut line = first_line;
     while start < data.len() {
         let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
@@ -284,7 +565,14 @@ mod tests {
     fn run(data: &str) -> (Vec<Document>, Messages) {
         let msgs = Messages::silent();
         let mut out = Vec::new();
-        parse_chunk("f.jsonl", 10, data.as_bytes(), &InputOptions::default(), &msgs, &mut out, None);
+        parse_chunk(
+            Place { file: "f.jsonl", first_line: 10, starts_file: false },
+            data.as_bytes(),
+            &InputOptions::default(),
+            &msgs,
+            &mut out,
+            None,
+        );
         (out, msgs)
     }
 
@@ -301,11 +589,25 @@ mod tests {
         let msgs = Messages::silent();
         let mut out = Vec::new();
         let data = b"\xEF\xBB\xBF{\"id\":\"a\",\"text\":\"x\"}\n";
-        parse_chunk("f", 1, data, &InputOptions::default(), &msgs, &mut out, None);
+        parse_chunk(
+            Place { file: "f", first_line: 1, starts_file: true },
+            data,
+            &InputOptions::default(),
+            &msgs,
+            &mut out,
+            None,
+        );
         assert_eq!(out.len(), 1);
         assert!(!msgs.has_problems());
         // Not at the start of the file: the line is malformed.
-        parse_chunk("f", 5, data, &InputOptions::default(), &msgs, &mut out, None);
+        parse_chunk(
+            Place { file: "f", first_line: 5, starts_file: false },
+            data,
+            &InputOptions::default(),
+            &msgs,
+            &mut out,
+            None,
+        );
         assert_eq!(msgs.count(Reason::MalformedJson), 1);
     }
 
@@ -322,7 +624,14 @@ mod tests {
         let msgs = Messages::silent();
         let mut out = Vec::new();
         let data = b"{\"id\":\"x\",\"text\":\"caf\xe9 au lait\"}\n";
-        parse_chunk("f", 1, data, &InputOptions::default(), &msgs, &mut out, None);
+        parse_chunk(
+            Place { file: "f", first_line: 1, starts_file: true },
+            data,
+            &InputOptions::default(),
+            &msgs,
+            &mut out,
+            None,
+        );
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].text, "caf\u{fffd} au lait");
         assert_eq!(msgs.count(Reason::InvalidUtf8), 1);

@@ -43,7 +43,10 @@ use crate::messages::{Location, Messages, Reason};
 use decompress::Counting;
 use emit::Emitter;
 pub use format::{format_of, supported_extensions, Compression, Format};
-pub use jsonl::Lines;
+pub use jsonl::{Deferred, LineCount, Lines, Place, Range};
+
+/// A file that documents' lines are read back from: its name (for messages) and an open handle.
+pub type LineFile = (Arc<str>, Arc<File>);
 pub use page::Page;
 use walk::Entry;
 
@@ -128,20 +131,31 @@ pub enum Chunk {
     /// A run of complete JSON lines of one file (about 1 MiB), parsed by a worker. `source` is
     /// set when the lines can be read again from the file itself (see [`LineSource`]).
     JsonLines { file: Arc<str>, first_line: u64, data: jsonl::Lines, source: Option<LineSource> },
+    /// Whole lines of an uncompressed JSON-lines file (about 1 MiB), read by the worker.
+    JsonRange(jsonl::Range),
     /// HTML pages (files or WARC records), main text extracted by a worker.
     Pages(Vec<Page>),
 }
 
 impl Chunk {
-    /// Parses into documents, appending to `out`; bad records go to `msgs` and are skipped.
-    pub fn parse(self, opts: &InputOptions, msgs: &Messages, out: &mut Vec<Document>) {
+    /// Parses into documents, appending to `out`; bad records go to `msgs` and are skipped,
+    /// except those of a [`Chunk::JsonRange`], whose line numbers wait on the lines before it:
+    /// the caller reports them, in input order, with [`Deferred::report`].
+    pub fn parse(self, opts: &InputOptions, msgs: &Messages, out: &mut Vec<Document>) -> Option<Deferred> {
         match self {
             Chunk::Documents(docs) => out.extend(docs),
-            Chunk::JsonLines { file, first_line, data, .. } => {
-                jsonl::parse_chunk(&file, first_line, &data, opts, msgs, out, None)
-            }
+            Chunk::JsonLines { file, first_line, data, .. } => jsonl::parse_chunk(
+                Place { file: &file, first_line, starts_file: first_line == 1 },
+                &data,
+                opts,
+                msgs,
+                out,
+                None,
+            ),
+            Chunk::JsonRange(range) => return Some(range.parse(opts, msgs, out, None)),
             Chunk::Pages(pages) => out.extend(pages.into_iter().filter_map(|p| p.into_document(msgs))),
         }
+        None
     }
 
     /// As [`Chunk::parse`]; for JSON lines that can be read again from their file, also returns
@@ -153,21 +167,32 @@ impl Chunk {
         msgs: &Messages,
         out: &mut Vec<Document>,
         at: &mut Vec<LineRef>,
-    ) -> Option<(Arc<str>, Arc<File>)> {
+    ) -> (Option<LineFile>, Option<Deferred>) {
         at.clear();
-        match self {
+        let (name, source, deferred) = match self {
             Chunk::JsonLines { file, first_line, data, source: Some(source) } => {
-                jsonl::parse_chunk(&file, first_line, &data, opts, msgs, out, Some(at));
-                for r in at.iter_mut() {
-                    r.offset += source.offset;
-                }
-                Some((file, source.file))
+                jsonl::parse_chunk(
+                    Place { file: &file, first_line, starts_file: first_line == 1 },
+                    &data,
+                    opts,
+                    msgs,
+                    out,
+                    Some(at),
+                );
+                (file, source, None)
             }
-            other => {
-                other.parse(opts, msgs, out);
-                None
+            Chunk::JsonRange(range) => {
+                let (name, source) = range.source();
+                let (name, source) = (Arc::clone(name), source.clone());
+                let deferred = range.parse(opts, msgs, out, Some(at));
+                (name, source, Some(deferred))
             }
+            other => return (None, other.parse(opts, msgs, out)),
+        };
+        for r in at.iter_mut() {
+            r.offset += source.offset;
         }
+        (Some((name, source.file)), deferred)
     }
 
     /// Input bytes the chunk carries (text, JSON lines or raw HTML), for progress.
@@ -175,6 +200,7 @@ impl Chunk {
         match self {
             Chunk::Documents(d) => d.iter().map(|d| d.text.len() as u64).sum(),
             Chunk::JsonLines { data, .. } => data.len() as u64,
+            Chunk::JsonRange(range) => range.len() as u64,
             Chunk::Pages(p) => p.iter().map(|p| p.len() as u64).sum(),
         }
     }
@@ -270,8 +296,11 @@ pub fn read_paths(
 /// Convenience for tests and small callers: everything parsed into one Vec, in input order.
 pub fn read_all(paths: &[PathBuf], opts: &InputOptions, msgs: &Messages) -> anyhow::Result<Vec<Document>> {
     let mut out = Vec::new();
+    let mut lines = LineCount::default();
     read_paths(paths, opts, msgs, &mut |chunk| {
-        chunk.parse(opts, msgs, &mut out);
+        if let Some(deferred) = chunk.parse(opts, msgs, &mut out) {
+            deferred.report(msgs, &mut lines);
+        }
         true
     })?;
     Ok(out)
@@ -299,8 +328,11 @@ pub fn read_bytes(name: &str, format: Format, data: &[u8], opts: &InputOptions, 
     read_stream(&src, Box::new(data), &mut emit, &mut InputStats::default());
     emit.flush();
     let mut out = Vec::new();
+    let mut lines = LineCount::default();
     for c in chunks {
-        c.parse(opts, msgs, &mut out);
+        if let Some(deferred) = c.parse(opts, msgs, &mut out) {
+            deferred.report(msgs, &mut lines);
+        }
     }
     out
 }
@@ -369,7 +401,15 @@ fn read_stream(src: &FileSource, reader: Box<dyn Read + '_>, emit: &mut Emitter,
                 emit.document(doc);
             }
         }
-        Format::JsonLines => jsonl::stream(src, &mut whole, emit),
+        Format::JsonLines => match &src.lines {
+            // A file that can be read again at any offset is read by the workers, range by range.
+            Some(file) => {
+                drop(whole);
+                stats.bytes += jsonl::split(src, file, emit);
+                return;
+            }
+            None => jsonl::stream(src, &mut whole, emit),
+        },
         Format::Csv => csv::read(src, &mut whole, emit),
         Format::Html => {
             if let Some(bytes) = text::read_capped(src, &mut whole) {
