@@ -562,17 +562,14 @@ fn parse_one(file: &str, line: u64, raw: &[u8], opts: &InputOptions, msgs: &Mess
 mod tests {
     use super::*;
 
+    fn parse(msgs: &Messages, out: &mut Vec<Document>, place: Place, data: &[u8]) {
+        parse_chunk(place, data, &InputOptions::default(), msgs, out, None);
+    }
+
     fn run(data: &str) -> (Vec<Document>, Messages) {
         let msgs = Messages::silent();
         let mut out = Vec::new();
-        parse_chunk(
-            Place { file: "f.jsonl", first_line: 10, starts_file: false },
-            data.as_bytes(),
-            &InputOptions::default(),
-            &msgs,
-            &mut out,
-            None,
-        );
+        parse(&msgs, &mut out, Place { file: "f.jsonl", first_line: 10, starts_file: false }, data.as_bytes());
         (out, msgs)
     }
 
@@ -589,25 +586,11 @@ mod tests {
         let msgs = Messages::silent();
         let mut out = Vec::new();
         let data = b"\xEF\xBB\xBF{\"id\":\"a\",\"text\":\"x\"}\n";
-        parse_chunk(
-            Place { file: "f", first_line: 1, starts_file: true },
-            data,
-            &InputOptions::default(),
-            &msgs,
-            &mut out,
-            None,
-        );
+        parse(&msgs, &mut out, Place { file: "f", first_line: 1, starts_file: true }, data);
         assert_eq!(out.len(), 1);
         assert!(!msgs.has_problems());
         // Not at the start of the file: the line is malformed.
-        parse_chunk(
-            Place { file: "f", first_line: 5, starts_file: false },
-            data,
-            &InputOptions::default(),
-            &msgs,
-            &mut out,
-            None,
-        );
+        parse(&msgs, &mut out, Place { file: "f", first_line: 5, starts_file: false }, data);
         assert_eq!(msgs.count(Reason::MalformedJson), 1);
     }
 
@@ -624,14 +607,7 @@ mod tests {
         let msgs = Messages::silent();
         let mut out = Vec::new();
         let data = b"{\"id\":\"x\",\"text\":\"caf\xe9 au lait\"}\n";
-        parse_chunk(
-            Place { file: "f", first_line: 1, starts_file: true },
-            data,
-            &InputOptions::default(),
-            &msgs,
-            &mut out,
-            None,
-        );
+        parse(&msgs, &mut out, Place { file: "f", first_line: 1, starts_file: true }, data);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].text, "caf\u{fffd} au lait");
         assert_eq!(msgs.count(Reason::InvalidUtf8), 1);
