@@ -44,11 +44,11 @@ use decompress::Counting;
 use emit::Emitter;
 pub use format::{format_of, supported_extensions, Compression, Format};
 pub use jsonl::{Deferred, LineCount, Lines, Place, Range};
+pub use page::Page;
+use walk::Entry;
 
 /// A file that documents' lines are read back from: its name (for messages) and an open handle.
 pub type LineFile = (Arc<str>, Arc<File>);
-pub use page::Page;
-use walk::Entry;
 
 /// Names of the record fields in JSONL and CSV inputs (`--id-field` etc.).
 /// Defaults: id, text, title, url, source, date.
