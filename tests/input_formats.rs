@@ -265,6 +265,74 @@ fn ranges_end_on_crlf_and_at_a_last_line_without_a_break() {
     assert_eq!(ranged, streamed);
 }
 
+/// Files of lines of every length around the cuts, short and over the limit, with and without
+/// `\r`, some broken: read in ranges, they give what the same bytes give streamed, every
+/// document and every problem at its line.
+#[test]
+fn ranges_agree_with_the_stream_whatever_the_line_lengths() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = InputOptions { max_doc_bytes: 3000, ..InputOptions::default() };
+    // A fixed sequence of pseudo-random numbers (xorshift), so a failure can be replayed.
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    for file in 0..6 {
+        let mut data = Vec::new();
+        let mut i = 0;
+        while data.len() < 2_300_000 {
+            let len = match next(10) {
+                0 => 3000 + next(9000) as usize,
+                1 => next(40) as usize,
+                _ => 100 + next(2500) as usize,
+            };
+            match next(20) {
+                0 => write!(data, "{{broken {i}").unwrap(),
+                _ => write!(data, r#"{{"id":"f{file}d{i}","text":"doc {}"}}"#, "w".repeat(len)).unwrap(),
+            }
+            data.extend_from_slice(if next(4) == 0 { b"\r\n" } else { b"\n" });
+            i += 1;
+        }
+        if next(2) == 0 {
+            data.pop();
+        }
+        fs::write(dir.path().join(format!("{file}.jsonl")), &data).unwrap();
+        fs::write(dir.path().join(format!("{file}.jsonl.gz")), gz(&data)).unwrap();
+        let read = |name: String| {
+            let msgs = Messages::silent();
+            let docs = read_all(&[dir.path().join(name)], &opts, &msgs).unwrap();
+            // Where the cuts fall decides which of the reader or the parser finds a line too
+            // long, and they word it differently ("line longer than", "line of N bytes is
+            // longer than"): the line and the reason must agree, not the wording.
+            let problems: Vec<String> = msgs
+                .examples()
+                .iter()
+                .map(|e| {
+                    let e = e.replacen(".jsonl.gz:", ".jsonl:", 1);
+                    match e.strip_suffix("[too_large]") {
+                        Some(head) => format!("{}: too large", head.split(": skipped").next().unwrap()),
+                        None => e,
+                    }
+                })
+                .collect();
+            (docs, problems, msgs.counts())
+        };
+        let (ranged, streamed) = (read(format!("{file}.jsonl")), read(format!("{file}.jsonl.gz")));
+        assert!(ranged.2.values().sum::<u64>() > 0, "file {file} has no bad lines");
+        // Compared piece by piece: a failure prints one message, not megabytes of documents.
+        assert_eq!(ranged.0.len(), streamed.0.len(), "file {file}");
+        assert!(ranged.0 == streamed.0, "file {file}: the documents differ");
+        assert_eq!(ranged.2, streamed.2, "file {file}");
+        assert_eq!(ranged.1.len(), streamed.1.len(), "file {file}");
+        for (a, b) in ranged.1.iter().zip(&streamed.1) {
+            assert_eq!(a, b, "file {file}");
+        }
+    }
+}
+
 /// The same lines, broken at the same places, from a file read in ranges by the workers and
 /// from a compressed one streamed by the reader: the same documents, and every problem at the
 /// same line, though a range's lines are only numbered once the ranges before it are counted.
