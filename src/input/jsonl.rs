@@ -304,8 +304,8 @@ impl Range {
         }
         match Lines::read(&self.spare, &self.source.file, self.source.offset, self.len) {
             Ok(data) => {
-                parse_chunk(Place { file: &self.name, first_line: 1, starts_file }, &data, opts, &held, out, at);
-                let lines = memchr::memchr_iter(b'\n', &data).count() as u64;
+                let lines =
+                    parse_chunk(Place { file: &self.name, first_line: 1, starts_file }, &data, opts, &held, out, at);
                 Deferred { starts_file, lines, held }
             }
             Err(e) => {
@@ -503,6 +503,7 @@ pub struct Place<'a> {
 }
 
 /// Parses the lines of a chunk, appending documents to `out` and reporting the rest.
+/// Returns the number of lines gone through (a last one without a line break included).
 pub fn parse_chunk(
     place: Place,
     data: &[u8],
@@ -510,7 +511,7 @@ pub fn parse_chunk(
     msgs: &Messages,
     out: &mut Vec<Document>,
     mut at: Option<&mut Vec<LineRef>>,
-) {
+) -> u64 {
     let Place { file, first_line, starts_file } = place;
     // A byte-order mark before the first record is not part of the JSON.
     let mut start = if starts_file && data.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
@@ -529,6 +530,7 @@ pub fn parse_chunk(
         start = end + 1;
         line += 1;
     }
+    line - first_line
 }
 
 fn parse_one(file: &str, line: u64, raw: &[u8], opts: &InputOptions, msgs: &Messages, out: &mut Vec<Document>) {
@@ -571,6 +573,14 @@ mod tests {
         let mut out = Vec::new();
         parse(&msgs, &mut out, Place { file: "f.jsonl", first_line: 10, starts_file: false }, data.as_bytes());
         (out, msgs)
+    }
+
+    #[test]
+    fn the_lines_gone_through_are_counted_with_or_without_a_last_break() {
+        let (msgs, place) = (Messages::silent(), Place { file: "f", first_line: 7, starts_file: false });
+        let lines = |data: &[u8]| parse_chunk(place, data, &InputOptions::default(), &msgs, &mut Vec::new(), None);
+        assert_eq!(lines(b"{\"id\":1,\"text\":\"a\"}\n\n{bad\n"), 3);
+        assert_eq!(lines(b"{\"id\":1,\"text\":\"a\"}\r\n{bad"), 2);
     }
 
     #[test]

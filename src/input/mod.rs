@@ -144,14 +144,10 @@ impl Chunk {
     pub fn parse(self, opts: &InputOptions, msgs: &Messages, out: &mut Vec<Document>) -> Option<Deferred> {
         match self {
             Chunk::Documents(docs) => out.extend(docs),
-            Chunk::JsonLines { file, first_line, data, .. } => jsonl::parse_chunk(
-                Place { file: &file, first_line, starts_file: first_line == 1 },
-                &data,
-                opts,
-                msgs,
-                out,
-                None,
-            ),
+            Chunk::JsonLines { file, first_line, data, .. } => {
+                let place = Place { file: &file, first_line, starts_file: first_line == 1 };
+                jsonl::parse_chunk(place, &data, opts, msgs, out, None);
+            }
             Chunk::JsonRange(range) => return Some(range.parse(opts, msgs, out, None)),
             Chunk::Pages(pages) => out.extend(pages.into_iter().filter_map(|p| p.into_document(msgs))),
         }
