@@ -179,7 +179,7 @@ pub fn stream(src: &FileSource, reader: &mut dyn Read, emit: &mut Emitter) {
         offset += n as u64;
         if n == 0 {
             match skipping {
-                Some(l) => too_long(src, l),
+                Some(l) => too_long(src.msgs, &src.name, l, src.opts.max_doc_bytes),
                 None => {
                     let len = buf.filled;
                     send_lines(src, &mut buf, len, line, offset, emit);
@@ -190,7 +190,7 @@ pub fn stream(src: &FileSource, reader: &mut dyn Read, emit: &mut Emitter) {
         if let Some(l) = skipping {
             match memchr::memchr(b'\n', buf.data()) {
                 Some(i) => {
-                    too_long(src, l);
+                    too_long(src.msgs, &src.name, l, src.opts.max_doc_bytes);
                     skipping = None;
                     line = l + 1;
                     buf.consume(i + 1);
@@ -295,11 +295,7 @@ impl Range {
         let held = Messages::held();
         let starts_file = self.starts_file;
         if self.too_long {
-            held.skip(
-                Reason::TooLarge,
-                &Location::line(&*self.name, 1),
-                format_args!("line longer than {} bytes", opts.max_doc_bytes),
-            );
+            too_long(&held, &self.name, 1, opts.max_doc_bytes);
             return Deferred { starts_file, lines: 1, held };
         }
         match Lines::read(&self.spare, &self.source.file, self.source.offset, self.len) {
@@ -485,12 +481,9 @@ fn send_lines(src: &FileSource, buf: &mut Buffer, end: usize, line: u64, read: u
     breaks
 }
 
-fn too_long(src: &FileSource, line: u64) {
-    src.msgs.skip(
-        Reason::TooLarge,
-        &Location::line(&*src.name, line),
-        format_args!("line longer than {} bytes", src.opts.max_doc_bytes),
-    );
+/// Reports line `line` of `file`, dropped unread for being longer than `max` bytes.
+fn too_long(msgs: &Messages, file: &str, line: u64, max: usize) {
+    msgs.skip(Reason::TooLarge, &Location::line(file, line), format_args!("line longer than {max} bytes"));
 }
 
 /// Where a run of lines lies, for messages: its file, the number of its first line, and
