@@ -207,34 +207,19 @@ mod flat {
     fn string(line: &str, i: usize) -> Option<(Cow<'_, str>, usize)> {
         let b = line.as_bytes();
         let start = i + 1;
-        // The closing quote: the first `"` not escaped (an escape is skipped whole).
-        let mut at = start;
-        let mut escaped = false;
-        let end = loop {
-            at += memchr::memchr2(b'"', b'\\', &b[at..])?;
-            if b[at] == b'"' {
-                break at;
-            }
-            escaped = true;
-            at += 2;
-            if at > b.len() {
-                return None;
-            }
-        };
-        if has_control(&b[start..end]) {
+        let mut at = start + memchr::memchr2(b'"', b'\\', &b[start..])?;
+        if has_control(&b[start..at]) {
             return None;
         }
-        if !escaped {
-            return Some((Cow::Borrowed(&line[start..end]), end + 1));
+        if b[at] == b'"' {
+            return Some((Cow::Borrowed(&line[start..at]), at + 1));
         }
-        // Decoded, a string is never longer than written.
-        let mut out = String::with_capacity(end - start);
-        let mut at = start;
-        while let Some(k) = memchr::memchr(b'\\', &b[at..end]) {
-            let k = at + k;
-            out.push_str(&line[at..k]);
-            at = k + 2;
-            let c = match b[k + 1] {
+        // Decoded as it is scanned, into room for the rest of the line (a string is never longer
+        // decoded than written), given back at the end if much of it is left.
+        let mut out = String::with_capacity(b.len() - start);
+        out.push_str(&line[start..at]);
+        loop {
+            let c = match *b.get(at + 1)? {
                 b'"' => '"',
                 b'\\' => '\\',
                 b'/' => '/',
@@ -244,14 +229,14 @@ mod flat {
                 b'r' => '\r',
                 b't' => '\t',
                 b'u' => {
-                    let high = hex4(b, at, end)?;
+                    let high = hex4(b, at + 2)?;
                     at += 4;
                     let code = match high {
                         0xD800..=0xDBFF => {
-                            if b.get(at..at + 2) != Some(b"\\u") {
+                            if b.get(at + 2..at + 4) != Some(b"\\u") {
                                 return None;
                             }
-                            let low = hex4(b, at + 2, end)?;
+                            let low = hex4(b, at + 4)?;
                             if !(0xDC00..=0xDFFF).contains(&low) {
                                 return None;
                             }
@@ -266,17 +251,25 @@ mod flat {
                 _ => return None,
             };
             out.push(c);
+            let from = at + 2;
+            at = from + memchr::memchr2(b'"', b'\\', &b[from..])?;
+            if has_control(&b[from..at]) {
+                return None;
+            }
+            out.push_str(&line[from..at]);
+            if b[at] == b'"' {
+                break;
+            }
         }
-        out.push_str(&line[at..end]);
-        Some((Cow::Owned(out), end + 1))
+        if out.capacity() > 2 * out.len() + 64 {
+            out.shrink_to_fit();
+        }
+        Some((Cow::Owned(out), at + 1))
     }
 
-    /// The four hex digits at `at`, before `end`.
-    fn hex4(b: &[u8], at: usize, end: usize) -> Option<u32> {
-        if at + 4 > end {
-            return None;
-        }
-        b[at..at + 4].iter().try_fold(0u32, |v, &c| Some(v * 16 + (c as char).to_digit(16)?))
+    /// The four hex digits at `at`.
+    fn hex4(b: &[u8], at: usize) -> Option<u32> {
+        b.get(at..at + 4)?.iter().try_fold(0u32, |v, &c| Some(v * 16 + (c as char).to_digit(16)?))
     }
 }
 
