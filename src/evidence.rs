@@ -63,6 +63,10 @@ pub struct Original<'a> {
     tokens: &'a [Token],
     /// [`trigram_starts`] of the original.
     index: Vec<(u64, u32)>,
+    /// Each distinct 3-gram of `index`: (3-gram, first entry, entries), in an open-addressing
+    /// table of `2^bits` slots (at least one and a half per 3-gram), empty slots with no entries.
+    table: Vec<(u64, u32, u32)>,
+    bits: u32,
     /// 3-grams too frequent to seed, by position.
     refrain: Vec<bool>,
 }
@@ -70,15 +74,48 @@ pub struct Original<'a> {
 impl<'a> Original<'a> {
     pub fn new(tokens: &'a [Token]) -> Original<'a> {
         if tokens.len() < MIN_WORDS {
-            return Original { tokens, index: Vec::new(), refrain: Vec::new() };
+            return Original { tokens, index: Vec::new(), table: Vec::new(), bits: 0, refrain: Vec::new() };
         }
         let index = trigram_starts(tokens);
         let mut refrain = vec![false; index.len()];
-        for group in index.chunk_by(|x, y| x.0 == y.0).filter(|g| g.len() > MAX_REPEATS) {
-            group.iter().for_each(|e| refrain[e.1 as usize] = true);
+        let groups = index.chunk_by(|x, y| x.0 == y.0);
+        let n = groups.clone().count();
+        let bits = (n + n / 2).next_power_of_two().trailing_zeros().max(4);
+        let mut table = vec![(0, 0, 0); 1 << bits];
+        let mut first = 0;
+        for group in groups {
+            if group.len() > MAX_REPEATS {
+                group.iter().for_each(|e| refrain[e.1 as usize] = true);
+            }
+            let mut slot = slot_of(group[0].0, bits);
+            while table[slot].2 != 0 {
+                slot = (slot + 1) & ((1 << bits) - 1);
+            }
+            table[slot] = (group[0].0, first as u32, group.len() as u32);
+            first += group.len();
         }
-        Original { tokens, index, refrain }
+        Original { tokens, index, table, bits, refrain }
     }
+
+    /// Where 3-gram `h` starts in the original, in increasing order (empty if nowhere).
+    fn starts(&self, h: u64) -> &[(u64, u32)] {
+        let mut slot = slot_of(h, self.bits);
+        loop {
+            let (key, first, len) = self.table[slot];
+            if len == 0 {
+                return &[];
+            }
+            if key == h {
+                return &self.index[first as usize..][..len as usize];
+            }
+            slot = (slot + 1) & (self.table.len() - 1);
+        }
+    }
+}
+
+/// The home slot of 3-gram `h` in a table of `2^bits` slots (3-grams are uniform hashes).
+fn slot_of(h: u64, bits: u32) -> usize {
+    (h >> (64 - bits)) as usize
 }
 
 /// The ordered chain of matching segments between token sequences `a` (the original) and `b`.
@@ -88,35 +125,28 @@ pub fn align(a: &[Token], b: &[Token]) -> Vec<Segment> {
 
 /// [`align`] with the original's side already built.
 pub fn align_to(original: &Original, b: &[Token]) -> Vec<Segment> {
-    let Original { tokens: a, index, refrain } = original;
+    let Original { tokens: a, refrain, .. } = original;
     if a.len() < MIN_WORDS || b.len() < MIN_WORDS {
         return Vec::new();
     }
-    // The 3-grams of `a` and of `b`, both sorted: one merge of the two finds every shared
-    // 3-gram, with no search per 3-gram.
-    let seeds = trigram_starts(b);
+    // Each 3-gram of `b` is looked up in the original's table. Sorting the copy's 3-grams to
+    // merge them with the original's, as before, cost twice as much for the same segments.
     let mut segments = Vec::new();
-    let mut in_a = index.chunk_by(|x, y| x.0 == y.0).peekable();
-    for in_b in seeds.chunk_by(|x, y| x.0 == y.0) {
-        let h = in_b[0].0;
-        while in_a.next_if(|g| g[0].0 < h).is_some() {}
-        let Some(group) = in_a.peek().filter(|g| g[0].0 == h) else { continue };
+    for (j, w) in b.windows(3).enumerate() {
+        let group = original.starts(trigram(w));
         if group.len() > MAX_REPEATS {
             continue;
         }
-        for &(_, j) in in_b {
-            let j = j as usize;
-            for &(_, i) in group.iter() {
-                let i = i as usize;
-                // Only the start of a diagonal run: its continuation is the same segment (unless
-                // the run's previous 3-gram was a refrain that seeded nothing).
-                if i > 0 && j > 0 && a[i - 1].hash == b[j - 1].hash && !refrain[i - 1] {
-                    continue;
-                }
-                let len = a[i..].iter().zip(&b[j..]).take_while(|(x, y)| x.hash == y.hash).count();
-                if len >= MIN_WORDS {
-                    segments.push(Segment { a: i, b: j, len });
-                }
+        for &(_, i) in group {
+            let i = i as usize;
+            // Only the start of a diagonal run: its continuation is the same segment (unless
+            // the run's previous 3-gram was a refrain that seeded nothing).
+            if i > 0 && j > 0 && a[i - 1].hash == b[j - 1].hash && !refrain[i - 1] {
+                continue;
+            }
+            let len = a[i..].iter().zip(&b[j..]).take_while(|(x, y)| x.hash == y.hash).count();
+            if len >= MIN_WORDS {
+                segments.push(Segment { a: i, b: j, len });
             }
         }
     }
@@ -300,6 +330,59 @@ mod tests {
         }
         let short = tokens("two words");
         assert!(matches_to("two words", &Original::new(&short), a, &ta).is_empty());
+    }
+
+    /// The segments every pair of positions with the same 3-gram seeds, found by trying them
+    /// all: what the original's table must find, probe by probe.
+    fn seeds_by_brute_force(a: &[Token], b: &[Token]) -> Vec<Segment> {
+        let tri = |t: &[Token], i: usize| trigram(&t[i..i + 3]);
+        let count = |h: u64| (0..a.len().saturating_sub(2)).filter(|&i| tri(a, i) == h).count();
+        let refrain = |i: usize| count(tri(a, i)) > MAX_REPEATS;
+        let mut segments = Vec::new();
+        for j in 0..b.len().saturating_sub(2) {
+            for i in 0..a.len().saturating_sub(2) {
+                if tri(a, i) != tri(b, j) || refrain(i) {
+                    continue;
+                }
+                if i > 0 && j > 0 && a[i - 1].hash == b[j - 1].hash && !refrain(i - 1) {
+                    continue;
+                }
+                let len = a[i..].iter().zip(&b[j..]).take_while(|(x, y)| x.hash == y.hash).count();
+                if len >= MIN_WORDS {
+                    segments.push(Segment { a: i, b: j, len });
+                }
+            }
+        }
+        if segments.len() > MAX_SEGMENTS {
+            segments.sort_unstable_by(|x, y| y.len.cmp(&x.len).then((x.a, x.b).cmp(&(y.a, y.b))));
+            segments.truncate(MAX_SEGMENTS);
+        }
+        chain(segments)
+    }
+
+    #[test]
+    fn the_table_finds_every_seed_that_trying_all_pairs_finds() {
+        // Texts over a few words, so 3-grams repeat, some past MAX_REPEATS (refrains), and
+        // tables fill with colliding home slots.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let words = ["the", "council", "voted", "tax", "on", "a", "of", "rise", "mayor", "said"];
+        for round in 0..300 {
+            let vocabulary = 2 + (round % 9) as u64;
+            let (len_a, len_b) = (next(400), next(400));
+            let mut text = |len: u64| (0..len).map(|_| words[next(vocabulary) as usize]).collect::<Vec<_>>().join(" ");
+            let (a, b) = (text(len_a), text(len_b));
+            let (ta, tb) = (tokens(&a), tokens(&b));
+            let original = Original::new(&ta);
+            let expected =
+                if ta.len() < MIN_WORDS || tb.len() < MIN_WORDS { Vec::new() } else { seeds_by_brute_force(&ta, &tb) };
+            assert_eq!(align_to(&original, &tb), expected, "{a} / {b}");
+        }
     }
 
     #[test]
