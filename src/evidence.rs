@@ -144,12 +144,20 @@ pub fn align_to(original: &Original, b: &[Token]) -> Vec<Segment> {
             if i > 0 && j > 0 && a[i - 1].hash == b[j - 1].hash && !refrain[i - 1] {
                 continue;
             }
-            let len = a[i..].iter().zip(&b[j..]).take_while(|(x, y)| x.hash == y.hash).count();
-            if len >= MIN_WORDS {
-                segments.push(Segment { a: i, b: j, len });
-            }
+            segments.extend(run_from(a, b, i, j));
         }
     }
+    longest_chain(segments)
+}
+
+/// The run of equal words from `a[i]` and `b[j]`, if it is long enough to be a segment.
+fn run_from(a: &[Token], b: &[Token], i: usize, j: usize) -> Option<Segment> {
+    let len = a[i..].iter().zip(&b[j..]).take_while(|(x, y)| x.hash == y.hash).count();
+    (len >= MIN_WORDS).then_some(Segment { a: i, b: j, len })
+}
+
+/// The [`chain`] of `segments`, of the [`MAX_SEGMENTS`] longest when there are more.
+fn longest_chain(mut segments: Vec<Segment>) -> Vec<Segment> {
     if segments.len() > MAX_SEGMENTS {
         segments.sort_unstable_by(|x, y| y.len.cmp(&x.len).then((x.a, x.b).cmp(&(y.a, y.b))));
         segments.truncate(MAX_SEGMENTS);
@@ -347,17 +355,10 @@ mod tests {
                 if i > 0 && j > 0 && a[i - 1].hash == b[j - 1].hash && !refrain(i - 1) {
                     continue;
                 }
-                let len = a[i..].iter().zip(&b[j..]).take_while(|(x, y)| x.hash == y.hash).count();
-                if len >= MIN_WORDS {
-                    segments.push(Segment { a: i, b: j, len });
-                }
+                segments.extend(run_from(a, b, i, j));
             }
         }
-        if segments.len() > MAX_SEGMENTS {
-            segments.sort_unstable_by(|x, y| y.len.cmp(&x.len).then((x.a, x.b).cmp(&(y.a, y.b))));
-            segments.truncate(MAX_SEGMENTS);
-        }
-        chain(segments)
+        longest_chain(segments)
     }
 
     #[test]
