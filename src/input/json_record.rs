@@ -102,12 +102,9 @@ mod flat {
             if b.get(i) != Some(&b'"') {
                 return None;
             }
-            let end = i + 1 + memchr::memchr2(b'"', b'\\', &b[i + 1..])?;
-            if b[end] != b'"' || has_control(&b[i + 1..end]) {
-                return None;
-            }
-            let key = &line[i + 1..end];
-            i = skip_ws(b, end + 1);
+            // A key with escapes is left to serde_json (it would have to be compared decoded).
+            let (Cow::Borrowed(key), end) = string(line, i)? else { return None };
+            i = skip_ws(b, end);
             if b.get(i) != Some(&b':') {
                 return None;
             }
