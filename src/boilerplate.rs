@@ -241,7 +241,7 @@ mod tests {
         let mut entries = Vec::new();
         for (d, p) in pages.iter().enumerate() {
             let mut a = Vec::new();
-            anchors(&p.w5_seq(), &mut a);
+            anchors(&p.w5_seq(), &mut Vec::new(), &mut a);
             entries.extend(a.into_iter().map(|x| (x, d as u32)));
         }
         entries.sort_unstable();

@@ -368,9 +368,9 @@ impl<'a> Worker<'a> {
     }
 
     /// The anchors of the word shingles in `self.shingles`.
-    fn anchors(&self, out: &mut ChunkOut) {
+    fn anchors(&mut self, out: &mut ChunkOut) {
         let before = out.anchors.len();
-        let level = anchors(&self.shingles, &mut out.anchors);
+        let level = anchors(&self.shingles, &mut self.scratch, &mut out.anchors);
         out.anchor_counts.push((out.anchors.len() - before) as u32);
         out.anchor_levels.push(level);
     }
