@@ -255,6 +255,8 @@ struct Worker<'a> {
     spool: &'a Spool,
     tokenizer: Tokenizer,
     tokens: Vec<Token>,
+    /// Room the skeleton view's function words and the anchors' sample are compacted into, one
+    /// after the other (each writes before it reads, so it is only grown, never cleared).
     scratch: Vec<u64>,
     shingles: Vec<u64>,
     sig: Vec<u64>,
