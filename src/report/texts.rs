@@ -79,7 +79,7 @@ fn unit_texts(r: &ScanResult, u: &Unit, html: Option<&HtmlOptions>) -> Result<Un
     let mut lines = Vec::with_capacity(size);
     let original = r.corpus.document(c.original)?;
     if first {
-        serde_json::to_writer(&mut lines, &original)?;
+        original.write_json(&mut lines);
         lines.push(b'\n');
     }
     let mut a = Vec::new();
@@ -101,7 +101,7 @@ fn unit_texts(r: &ScanResult, u: &Unit, html: Option<&HtmlOptions>) -> Result<Un
     // Copy `i`: its line, its rows of evidence, and its side-by-side into `out` if rendering.
     let mut copy = |i: usize, out: Option<&mut String>| -> Result<()> {
         let copy = r.corpus.document(c.copies[i].doc)?;
-        serde_json::to_writer(&mut lines, &copy)?;
+        copy.write_json(&mut lines);
         lines.push(b'\n');
         b.clear();
         tokenizer.tokenize(&copy.text, &mut b);
