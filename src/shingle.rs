@@ -167,10 +167,16 @@ fn sort_into<T: Copy>(src: &[T], out: &mut [T], spread: u32, hash: &impl Fn(&T) 
     }
     // Hashes that are not uniform (many equal top bits) could make the insertion sort
     // quadratic: past a few moves per item, a stable comparison sort finishes instead.
+    // Most items are already in place: the common step is one comparison with the item before.
     let mut moves = 0;
+    let mut last = hash(&out[0]);
     for i in 1..n {
         let x = out[i];
         let h = hash(&x);
+        if h >= last {
+            last = h;
+            continue;
+        }
         let mut j = i;
         while j > 0 && hash(&out[j - 1]) > h {
             out[j] = out[j - 1];
