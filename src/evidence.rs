@@ -15,7 +15,7 @@
 //! capped at [`MAX_SEGMENTS`] (the longest kept), so a pathological pair stays bounded.
 
 use crate::normalize::Token;
-use crate::shingle::sort_by_hash;
+use crate::shingle::{sort_into_buckets, Buckets};
 
 /// Words a segment needs to count: shorter runs of equal words are mostly function words.
 pub const MIN_WORDS: usize = 3;
@@ -50,23 +50,13 @@ fn trigram(t: &[Token]) -> u64 {
     t[0].hash ^ t[1].hash.rotate_left(21) ^ t[2].hash.rotate_left(42)
 }
 
-/// Where each word 3-gram of a text starts, sorted by 3-gram (positions in order within a
-/// 3-gram).
-fn trigram_starts(t: &[Token]) -> Vec<(u64, u32)> {
-    let mut v: Vec<(u64, u32)> = t.windows(3).enumerate().map(|(i, w)| (trigram(w), i as u32)).collect();
-    sort_by_hash(&mut v, |e| e.0);
-    v
-}
-
 /// An original's side of [`align`], built once for all of its copies.
 pub struct Original<'a> {
     tokens: &'a [Token],
-    /// [`trigram_starts`] of the original.
+    /// Where each word 3-gram of the original starts, sorted by 3-gram (positions in order
+    /// within a 3-gram), and the buckets of that sort, to look a 3-gram up in.
     index: Vec<(u64, u32)>,
-    /// Each distinct 3-gram of `index`: (3-gram, first entry, entries), in an open-addressing
-    /// table of `2^bits` slots (at least one and a half per 3-gram), empty slots with no entries.
-    table: Vec<(u64, u32, u32)>,
-    bits: u32,
+    buckets: Buckets,
     /// 3-grams too frequent to seed, by position.
     refrain: Vec<bool>,
 }
@@ -74,48 +64,24 @@ pub struct Original<'a> {
 impl<'a> Original<'a> {
     pub fn new(tokens: &'a [Token]) -> Original<'a> {
         if tokens.len() < MIN_WORDS {
-            return Original { tokens, index: Vec::new(), table: Vec::new(), bits: 0, refrain: Vec::new() };
+            return Original { tokens, index: Vec::new(), buckets: Buckets::default(), refrain: Vec::new() };
         }
-        let index = trigram_starts(tokens);
+        let mut index: Vec<(u64, u32)> = tokens.windows(3).enumerate().map(|(i, w)| (trigram(w), i as u32)).collect();
+        // The counting sort's buckets are the table to look 3-grams up in: building an
+        // open-addressing table of the distinct 3-grams besides, as before, took a third of
+        // the time of building an original.
+        let buckets = sort_into_buckets(&mut index, |e| e.0);
         let mut refrain = vec![false; index.len()];
-        let groups = index.chunk_by(|x, y| x.0 == y.0);
-        let n = groups.clone().count();
-        let bits = (n + n / 2).next_power_of_two().trailing_zeros().max(4);
-        let mut table = vec![(0, 0, 0); 1 << bits];
-        let mut first = 0;
-        for group in groups {
-            if group.len() > MAX_REPEATS {
-                group.iter().for_each(|e| refrain[e.1 as usize] = true);
-            }
-            let mut slot = slot_of(group[0].0, bits);
-            while table[slot].2 != 0 {
-                slot = (slot + 1) & ((1 << bits) - 1);
-            }
-            table[slot] = (group[0].0, first as u32, group.len() as u32);
-            first += group.len();
+        for group in index.chunk_by(|x, y| x.0 == y.0).filter(|g| g.len() > MAX_REPEATS) {
+            group.iter().for_each(|e| refrain[e.1 as usize] = true);
         }
-        Original { tokens, index, table, bits, refrain }
+        Original { tokens, index, buckets, refrain }
     }
 
     /// Where 3-gram `h` starts in the original, in increasing order (empty if nowhere).
     fn starts(&self, h: u64) -> &[(u64, u32)] {
-        let mut slot = slot_of(h, self.bits);
-        loop {
-            let (key, first, len) = self.table[slot];
-            if len == 0 {
-                return &[];
-            }
-            if key == h {
-                return &self.index[first as usize..][..len as usize];
-            }
-            slot = (slot + 1) & (self.table.len() - 1);
-        }
+        self.buckets.find(&self.index, h, |e| e.0)
     }
-}
-
-/// The home slot of 3-gram `h` in a table of `2^bits` slots (3-grams are uniform hashes).
-fn slot_of(h: u64, bits: u32) -> usize {
-    (h >> (64 - bits)) as usize
 }
 
 /// The ordered chain of matching segments between token sequences `a` (the original) and `b`.

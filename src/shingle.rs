@@ -135,6 +135,42 @@ pub fn sort_by_hash<T: Copy + Default>(v: &mut Vec<T>, hash: impl Fn(&T) -> u64)
     *v = out;
 }
 
+/// The buckets of a counting sort on the top `bits` bits of the hashes: the items whose hash
+/// starts with `b` are `ends[b - 1]..ends[b]` (from 0 for `b = 0`) of the sorted items. With
+/// about two buckets per item, a bucket holds an item or two: finding a hash among the sorted
+/// items is a look at its bucket, as in a hash table, with no table to build.
+#[derive(Clone, Debug, Default)]
+pub struct Buckets {
+    bits: u32,
+    ends: Vec<u32>,
+}
+
+impl Buckets {
+    /// The items of `sorted` (as [`sort_into_buckets`] left them) whose hash is `h`.
+    pub fn find<'a, T>(&self, sorted: &'a [T], h: u64, hash: impl Fn(&T) -> u64) -> &'a [T] {
+        // No buckets (the default): no bits to shift down to, and nothing to find.
+        let Some(b) = h.checked_shr(64 - self.bits).map(|b| b as usize) else {
+            return &[];
+        };
+        let Some(&end) = self.ends.get(b) else {
+            return &[];
+        };
+        let start = if b == 0 { 0 } else { self.ends[b - 1] };
+        let bucket = &sorted[start as usize..end as usize];
+        let from = bucket.partition_point(|x| hash(x) < h);
+        let to = from + bucket[from..].partition_point(|x| hash(x) == h);
+        &bucket[from..to]
+    }
+}
+
+/// [`sort_by_hash`] for a search by hash later: keeps the counting sort's [`Buckets`].
+pub fn sort_into_buckets<T: Copy + Default>(v: &mut Vec<T>, hash: impl Fn(&T) -> u64) -> Buckets {
+    let mut out = vec![T::default(); v.len()];
+    let buckets = sort_into(v, &mut out, 1, &hash);
+    *v = out;
+    buckets
+}
+
 /// `src` sorted by `hash` into `out` (as long): a stable counting sort on the hashes' top bits,
 /// into `2^spread` buckets per item (rounded up), then an insertion sort for what is left out of
 /// order.
@@ -145,13 +181,9 @@ pub fn sort_by_hash<T: Copy + Default>(v: &mut Vec<T>, hash: impl Fn(&T) -> u64)
 /// spread of 1) leave 0.09, and sort 3 to 10 % faster despite twice the counters to clear and
 /// sum. Sorting millions of anchors in buckets of thousands, where many keys are equal and the
 /// counters no longer fit in L1, two per item was 10 % slower: that sort keeps one per item.
-fn sort_into<T: Copy>(src: &[T], out: &mut [T], spread: u32, hash: &impl Fn(&T) -> u64) {
+fn sort_into<T: Copy>(src: &[T], out: &mut [T], spread: u32, hash: &impl Fn(&T) -> u64) -> Buckets {
     let n = src.len();
-    if n < 2 {
-        out.copy_from_slice(src);
-        return;
-    }
-    let bits = n.next_power_of_two().trailing_zeros() + spread;
+    let bits = (n.next_power_of_two().trailing_zeros() + spread).max(1);
     let shift = 64 - bits;
     let mut starts = vec![0u32; (1 << bits) + 1];
     for x in src {
@@ -169,7 +201,7 @@ fn sort_into<T: Copy>(src: &[T], out: &mut [T], spread: u32, hash: &impl Fn(&T) 
     // quadratic: past a few moves per item, a stable comparison sort finishes instead.
     // Most items are already in place: the common step is one comparison with the item before.
     let mut moves = 0;
-    let mut last = hash(&out[0]);
+    let mut last = out.first().map_or(0, hash);
     for i in 1..n {
         let x = out[i];
         let h = hash(&x);
@@ -186,9 +218,10 @@ fn sort_into<T: Copy>(src: &[T], out: &mut [T], spread: u32, hash: &impl Fn(&T) 
         moves += i - j;
         if moves > 8 * n {
             out.sort_by_key(hash);
-            return;
+            break;
         }
     }
+    Buckets { bits, ends: starts }
 }
 
 /// Top bits of the keys that [`par_sort_keyed`] splits on first.
@@ -251,9 +284,9 @@ pub fn par_sort_keyed(v: &mut [(u32, u32)]) {
         pieces.push((s, d));
         (src, dst, start) = (rest, tail, end);
     }
-    pieces
-        .into_par_iter()
-        .for_each(|(s, d)| sort_into(s, d, 0, &|e: &(u32, u32)| ((e.0 as u64) << 32 | e.1 as u64) << SPLIT_BITS));
+    pieces.into_par_iter().for_each(|(s, d)| {
+        sort_into(s, d, 0, &|e: &(u32, u32)| ((e.0 as u64) << 32 | e.1 as u64) << SPLIT_BITS);
+    });
 }
 
 #[cfg(test)]
@@ -337,6 +370,33 @@ mod tests {
             sort_by_hash(&mut v, |e| e.0);
             assert_eq!(v, want, "n = {n}, small hashes");
         }
+    }
+
+    #[test]
+    fn buckets_find_every_item_of_a_hash_and_nothing_else() {
+        for n in [0, 1, 2, 10, 64, 500, 4097] {
+            for (uniform, repeats) in [(true, 37), (true, 1_000_000), (false, 37)] {
+                // Uniform hashes or every top bit zero; many equal or nearly all distinct.
+                let key = |i: u32| {
+                    let r = (i as u64 * 7919) % repeats;
+                    if uniform {
+                        mix(r)
+                    } else {
+                        r
+                    }
+                };
+                let mut v: Vec<(u64, u32)> = (0..n as u32).map(|i| (key(i), i)).collect();
+                let buckets = sort_into_buckets(&mut v, |e| e.0);
+                let mut want = v.clone();
+                want.sort_by_key(|e| e.0);
+                assert_eq!(v, want, "n = {n}, sorted and stable");
+                for probe in (0..n as u32).map(key).chain((0..50).map(|i| mix(i + (1 << 40)))) {
+                    let expected: Vec<(u64, u32)> = v.iter().copied().filter(|e| e.0 == probe).collect();
+                    assert_eq!(buckets.find(&v, probe, |e| e.0), &expected[..], "n = {n}, hash {probe:x}");
+                }
+            }
+        }
+        assert!(Buckets::default().find(&[1u64, 2], 1, |&h| h).is_empty());
     }
 
     #[test]
