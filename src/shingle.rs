@@ -157,6 +157,13 @@ impl Buckets {
         };
         let start = if b == 0 { 0 } else { self.ends[b - 1] };
         let bucket = &sorted[start as usize..end as usize];
+        if bucket.len() <= 4 {
+            // The usual bucket: a look at each item beats a binary search's branches.
+            let from = bucket.iter().take_while(|x| hash(x) < h).count();
+            let len = bucket[from..].iter().take_while(|x| hash(x) == h).count();
+            return &bucket[from..from + len];
+        }
+        // A hash repeated many times (a refrain), or hashes that are not uniform.
         let from = bucket.partition_point(|x| hash(x) < h);
         let to = from + bucket[from..].partition_point(|x| hash(x) == h);
         &bucket[from..to]
@@ -189,8 +196,12 @@ fn sort_into<T: Copy>(src: &[T], out: &mut [T], spread: u32, hash: &impl Fn(&T) 
     for x in src {
         starts[(hash(x) >> shift) as usize + 1] += 1;
     }
-    for i in 1..starts.len() {
-        starts[i] += starts[i - 1];
+    // The running sum in a register: written as `starts[i] += starts[i - 1]`, the compiler once
+    // kept it in memory, each step waiting for the last one's store (sorting twice as slow).
+    let mut sum = 0;
+    for s in starts.iter_mut() {
+        sum += *s;
+        *s = sum;
     }
     for x in src {
         let slot = &mut starts[(hash(x) >> shift) as usize];
