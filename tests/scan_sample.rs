@@ -179,3 +179,49 @@ fn evidence_points_at_the_same_words_in_both_texts() {
         assert!(segments >= 10, "{}: {segments} segments", s["doc_id"]);
     }
 }
+
+/// Copies with the same words (an exact repost in capitals, its punctuation changed) share one
+/// profile in verification; each pair's figures must still be those of its own two texts.
+#[test]
+fn pairs_with_texts_of_the_same_words_are_measured_on_their_own_texts() {
+    use reprint::verify::{Measures, Profile};
+    let story = fs::read_to_string(sample_corpus().join("wire/kelmsport-fire.md")).unwrap();
+    let story = story.rsplit("---\n").next().unwrap().to_string();
+    // Same words: capitals, and every comma that ends a clause a semicolon.
+    let loud = story.to_uppercase().replace(", ", "; ");
+    // An edited copy: its third paragraph dropped and a few words changed.
+    let paragraphs: Vec<&str> = story.split("\n\n").collect();
+    let edited = [&paragraphs[..2], &paragraphs[3..]]
+        .concat()
+        .join("\n\n")
+        .replace("Saturday", "Sunday")
+        .replace("black smoke", "thick grey smoke");
+    let docs = [("orig", "wire", &story), ("loud", "shouty", &loud), ("edit", "daily", &edited)];
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus.jsonl");
+    let lines: Vec<String> = docs
+        .iter()
+        .map(|(id, source, text)| serde_json::json!({"id": id, "source": source, "text": text}).to_string())
+        .collect();
+    fs::write(&corpus, lines.join("\n") + "\n").unwrap();
+    let out = dir.path().join("out");
+    scan(&[&corpus], &out, &["--quiet"]);
+    let (_, pairs) = read_csv(&out.join("pairs.csv"));
+    let text = |id: &str| docs.iter().find(|d| d.0 == id).unwrap().2;
+    let mut seen = BTreeSet::new();
+    for p in &pairs {
+        let m = Measures::of(&Profile::new(text(&p["doc_a"])), &Profile::new(text(&p["doc_b"])));
+        assert_eq!(p["jaccard"], format!("{:.4}", m.similarity()), "{p:?}");
+        assert_eq!(p["containment"], format!("{:.4}", m.containment()), "{p:?}");
+        seen.insert(BTreeSet::from([p["doc_a"].clone(), p["doc_b"].clone()]));
+    }
+    assert_eq!(seen.len(), 3, "every two of the three are copies: {pairs:?}");
+    let figures = |a: &str, b: &str| {
+        let p = pairs.iter().find(|p| BTreeSet::from([&p["doc_a"][..], &p["doc_b"][..]]) == BTreeSet::from([a, b]));
+        p.map(|p| (p["jaccard"].clone(), p["containment"].clone())).unwrap()
+    };
+    assert_eq!(figures("orig", "edit"), figures("loud", "edit"));
+    let same = pairs.iter().find(|p| p["doc_a"] != "edit" && p["doc_b"] != "edit").unwrap();
+    assert_eq!(same["relation"], "exact", "{same:?}");
+    assert_ne!(figures("orig", "edit").0, "1.0000");
+}
