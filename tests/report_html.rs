@@ -195,8 +195,10 @@ fn synthetic_report(dir: &Path, n: usize, big: usize) -> usize {
     let mut matches = String::from("doc_a,doc_b,passage,a_start,a_end,b_start,b_end,words\n");
     let mut docs = String::new();
     let mut pairs: Vec<(String, String, usize)> = Vec::new();
+    // A copy's text ends with a word more than its original's: not shown once as a verbatim copy.
     let mut doc = |id: &str, k: usize| {
-        docs += &serde_json::json!({"id": id, "title": format!("T {id}"), "url": "", "source": "s", "date": "", "text": text(k)}).to_string();
+        let text = if id.contains('-') { text(k) + " end" } else { text(k) };
+        docs += &serde_json::json!({"id": id, "title": format!("T {id}"), "url": "", "source": "s", "date": "", "text": text}).to_string();
         docs.push('\n');
     };
     let mut id = 1;
@@ -429,4 +431,44 @@ fn stderr_ends_with_a_plain_table_of_the_largest_clusters_off_a_terminal() {
     let drought = table.iter().find(|l| l.contains("(wire/tessel-drought.md)")).unwrap();
     let cells: Vec<&str> = drought.split_whitespace().skip(1).take(7).collect();
     assert_eq!(cells, ["3", "6", "1", "1", "-", "1", "2"], "{drought}");
+}
+
+/// A copy that is its original byte for byte is shown once, under both headings; any other copy
+/// side by side with its original.
+#[test]
+fn a_verbatim_copy_is_shown_once_and_an_edited_one_side_by_side() {
+    let story = fs::read_to_string(sample_corpus().join("wire/tessel-drought.md")).unwrap();
+    let story = story.rsplit("---\n").next().unwrap().to_string();
+    let edited = story.replacen("the", "a", 3);
+    // Published in this order: the first is the original.
+    let docs = [
+        ("orig", "wire", "2026-01-01", &story),
+        ("repost", "mirror", "2026-01-02", &story),
+        ("edit", "daily", "2026-01-03", &edited),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus.jsonl");
+    let lines: Vec<String> = docs
+        .iter()
+        .map(|(id, source, date, text)| {
+            serde_json::json!({"id": id, "source": source, "date": date, "text": text}).to_string()
+        })
+        .collect();
+    fs::write(&corpus, lines.join("\n") + "\n").unwrap();
+    let out = dir.path().join("out");
+    scan(&[&corpus], &out, &["--quiet"]);
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    let pairs = sections(&html, "<section class=\"pair\"");
+    assert_eq!(pairs.len(), 2, "two copies of one original");
+    for p in pairs {
+        let texts = p.matches("<div class=\"text\">").count();
+        assert!(p.contains("<mark class=\"copied\""), "{p:.300}");
+        if p.contains("Copy: repost") {
+            assert!(p.contains("<div class=\"sbs one\">") && p.contains("byte for byte: shown once"), "{p:.600}");
+            assert_eq!(texts, 1);
+        } else {
+            assert!(p.contains("Copy: edit") && p.contains("<div class=\"sbs\">"), "{p:.600}");
+            assert_eq!(texts, 2);
+        }
+    }
 }

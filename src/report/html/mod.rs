@@ -233,7 +233,10 @@ pub fn comparison(
         return Ok(());
     };
     let ha = highlight(&o.text, segments, Side::Original, lim, &o.id, matches)?;
-    let hb = highlight(&d.text, segments, Side::Copy, lim, &d.id, matches)?;
+    // A copy that is its original byte for byte (an exact repost, a quarter of the copies of an
+    // mkspeed corpus) is shown once: two identical columns would say nothing more.
+    let verbatim = o.text == d.text;
+    let hb = if verbatim { None } else { Some(highlight(&d.text, segments, Side::Copy, lim, &d.id, matches)?) };
     let passages: BTreeSet<u32> = segments.iter().map(|s| s.passage).collect();
     let words: u64 = segments.iter().map(|s| s.words as u64).sum();
     let share = ha.copied_chars as f64 / o.text.chars().count().max(1) as f64 * 100.0;
@@ -243,20 +246,38 @@ pub fn comparison(
          {} words changed in the copy ({} in the original).</p>",
         passages.len(),
         if passages.len() == 1 { "" } else { "s" },
-        hb.changed_words,
+        hb.as_ref().unwrap_or(&ha).changed_words,
         ha.changed_words
     );
-    b.push_str("<div class=\"sbs\">");
-    for (label, doc, h) in [("Original", o, &ha), ("Copy", d, &hb)] {
+    let heading = |b: &mut String, label: &str, doc: &Doc| {
         let _ = write!(
             b,
-            "<div class=\"side\"><h4>{label}: {} <span class=\"muted\">{} · {}</span></h4>\
-             <div class=\"text\">{}</div></div>",
+            "<h4>{label}: {} <span class=\"muted\">{} · {}</span></h4>",
             escape::link(&doc.url, &escape::text(if doc.title.is_empty() { &doc.id } else { &doc.title })),
             escape::text(&doc.source),
             escape::text(&doc.date),
-            h.html
         );
+    };
+    match &hb {
+        Some(hb) => {
+            b.push_str("<div class=\"sbs\">");
+            for (label, doc, h) in [("Original", o, &ha), ("Copy", d, hb)] {
+                b.push_str("<div class=\"side\">");
+                heading(b, label, doc);
+                let _ = write!(b, "<div class=\"text\">{}</div></div>", h.html);
+            }
+        }
+        None => {
+            b.push_str("<div class=\"sbs one\"><div class=\"side\">");
+            heading(b, "Original", o);
+            heading(b, "Copy", d);
+            let _ = write!(
+                b,
+                "<p class=\"muted\">The copy's text is the original's, byte for byte: shown once.</p>\
+                 <div class=\"text\">{}</div></div>",
+                ha.html
+            );
+        }
     }
     b.push_str("</div></section>\n");
     Ok(())

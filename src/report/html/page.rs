@@ -48,7 +48,7 @@ tr.original td{background:#f5f9ff}code{font-size:.9em;color:#555;word-break:brea
 .rel{display:inline-block;padding:0 6px;border-radius:9px;color:#fff;font-size:.85em;font-weight:600}\
 .cluster{background:#fff;border:1px solid #ccc;border-radius:6px;padding:14px 18px;margin:18px 0}\
 .pair{border-top:2px solid #ddd;margin-top:14px;padding-top:10px;content-visibility:auto;contain-intrinsic-size:auto 500px}\
-.sbs{display:grid;grid-template-columns:1fr 1fr;gap:14px}\
+.sbs{display:grid;grid-template-columns:1fr 1fr;gap:14px}.sbs.one{grid-template-columns:1fr}\
 .text{white-space:pre-wrap;overflow-wrap:anywhere;max-height:34em;overflow:auto;border:1px solid #e3e3e3;\
 padding:8px 10px;background:#fff;font-size:.93em}\
 mark.copied{background:#ffe98f;color:inherit;border-radius:2px}\
