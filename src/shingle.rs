@@ -397,9 +397,9 @@ mod tests {
                     }
                 };
                 let mut v: Vec<(u64, u32)> = (0..n as u32).map(|i| (key(i), i)).collect();
-                let buckets = sort_into_buckets(&mut v, |e| e.0);
                 let mut want = v.clone();
                 want.sort_by_key(|e| e.0);
+                let buckets = sort_into_buckets(&mut v, |e| e.0);
                 assert_eq!(v, want, "n = {n}, sorted and stable");
                 for probe in (0..n as u32).map(key).chain((0..50).map(|i| mix(i + (1 << 40)))) {
                     let expected: Vec<(u64, u32)> = v.iter().copied().filter(|e| e.0 == probe).collect();
