@@ -619,7 +619,11 @@ impl Verifier<'_> {
 
 /// Pairs verified per block: the profiles of a block's documents are built once each (in
 /// parallel) and dropped after it, so memory stays bounded (a profile is ~60 bytes per word).
-const VERIFY_BLOCK: usize = 512;
+/// A block's profiles are read again by its pairs, best while they are still in cache: on the
+/// 1 GB mkspeed corpus (some 17 MB of profiles a block), verification took 8 % fewer CPU
+/// samples than with blocks of 512 (five runs against eight), 128 no fewer again; one story's
+/// 10,000 copies, a component cut into blocks, took 4 % longer.
+const VERIFY_BLOCK: usize = 256;
 
 /// Chunks of input (about 1 MB each) per thread that may be read ahead of the merged results.
 const IN_FLIGHT_PER_THREAD: usize = 2;
