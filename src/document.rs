@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::normalize::{HIGH, ONES};
+
 /// One input article. Every field but `id` and `text` may be empty (and missing from a JSON
 /// line of `documents.jsonl`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,9 +53,6 @@ impl Document {
         out.push(b'}');
     }
 }
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
 
 /// The high bit of the first byte of `chunk` that JSON must escape (a control character, `"` or
 /// `\`), and maybe of bytes after it: each test borrows only upwards from a byte it flags.

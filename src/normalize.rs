@@ -501,8 +501,9 @@ fn is_ascii_word(b: u8) -> bool {
     ASCII_WORD[b as usize]
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
+/// Every byte 0x01, and every byte's high bit: for work on eight bytes at once (SWAR).
+pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
+pub(crate) const HIGH: u64 = 0x8080_8080_8080_8080;
 
 /// The high bit of each byte of `chunk` that is an ASCII letter or digit, eight bytes at once
 /// (SWAR): range checks by adding or subtracting so that the high bit of a byte tells which
