@@ -6,6 +6,7 @@
 //! complete; a scan that dies midway leaves no summary (the old one is removed first).
 
 pub mod csv;
+mod direct;
 pub mod html;
 pub mod load;
 pub mod summary;
@@ -13,11 +14,12 @@ pub mod table;
 pub mod texts;
 
 use std::fs;
-use std::io::{self, BufWriter, IoSlice, Write};
+use std::io::{self, IoSlice, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result};
 
+use direct::DirectWriter;
 pub use summary::Summary;
 
 /// Report files, in the order they are written.
@@ -32,12 +34,11 @@ pub fn write_atomic(dir: &Path, name: &str, write: impl FnOnce(&mut (dyn Write +
     // allows.
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let mut tmp =
-        builder.tempfile_in(dir).with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+    let tmp = builder.tempfile_in(dir).with_context(|| format!("creating a temporary file in {}", dir.display()))?;
     {
-        let mut w = BufWriter::new(tmp.as_file_mut());
+        let mut w = DirectWriter::new(tmp.as_file());
         write(&mut w)?;
-        w.flush().with_context(|| format!("writing {name}"))?;
+        w.finish().with_context(|| format!("writing {name}"))?;
     }
     let path = dir.join(name);
     tmp.persist(&path).with_context(|| format!("renaming into {}", path.display()))?;
