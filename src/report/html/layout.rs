@@ -205,27 +205,39 @@ fn write_pages(pages: Vec<Page>) -> Result<()> {
 }
 
 /// Lays clusters out on pages a batch at a time: `render` renders a batch (in parallel), while
-/// `lay_out` lays out the batch before (in order; it returns the pages that closed) and the pages
-/// closed before that are written. Laying out is quick and writing a page takes a while: were the
-/// pages written as they close, the threads rendering would wait on them.
+/// `lay_out` lays out the batch before (in order; it returns the pages that closed), and the
+/// pages closed before that are written by a thread of their own. Laying out is quick and
+/// writing a page takes a while, mostly waiting for the disk (see [`crate::report::direct`]):
+/// were the pages written on the threads that render, those would wait on them.
 pub fn pipeline<B: Send, T: Send>(
     batches: impl Iterator<Item = B>,
     render: impl Fn(B) -> Result<Vec<T>> + Sync,
     mut lay_out: impl FnMut(Vec<T>) -> Result<Vec<Page>> + Send,
 ) -> Result<()> {
-    let mut pending: Vec<T> = Vec::new();
-    let mut ready: Vec<Page> = Vec::new();
-    for batch in batches {
-        let (laid, (rendered, wrote)) = rayon::join(
-            || lay_out(std::mem::take(&mut pending)),
-            || rayon::join(|| render(batch), || write_pages(std::mem::take(&mut ready))),
-        );
-        wrote?;
-        ready = laid?;
-        pending = rendered?;
-    }
-    ready.extend(lay_out(pending)?);
-    write_pages(ready)
+    std::thread::scope(|s| {
+        // Two batches of pages waiting at most: memory stays bounded if the disk is slow.
+        let (to_write, closed) = std::sync::mpsc::sync_channel::<Vec<Page>>(2);
+        let writer = std::thread::Builder::new()
+            .name("report-pages".into())
+            .spawn_scoped(s, move || closed.into_iter().flatten().try_for_each(Page::write))
+            .context("starting the thread that writes the report's pages")?;
+        let laid_out = (|| -> Result<()> {
+            let mut pending: Vec<T> = Vec::new();
+            for batch in batches {
+                let (laid, rendered) = rayon::join(|| lay_out(std::mem::take(&mut pending)), || render(batch));
+                pending = rendered?;
+                if to_write.send(laid?).is_err() {
+                    // The writer stopped on an error, which it returns below.
+                    return Ok(());
+                }
+            }
+            let _ = to_write.send(lay_out(pending)?);
+            Ok(())
+        })();
+        drop(to_write);
+        let wrote = writer.join().map_err(|_| anyhow::anyhow!("the thread writing the report's pages panicked"))?;
+        laid_out.and(wrote)
+    })
 }
 
 /// Copies of a cluster rendered together: a larger cluster is split into parts of this many
