@@ -288,4 +288,19 @@ mod tests {
         assert_eq!(&back[..data.len()], &data[..]);
         assert_eq!(&back[data.len()..], b"tail");
     }
+
+    #[test]
+    fn a_write_that_fails_is_an_error_whether_on_the_writing_thread_or_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("read-only");
+        std::fs::write(&path, b"").unwrap();
+        for len in [10, 5 * CHUNK] {
+            // Opened for reading only: every write fails (EBADF).
+            let file = File::open(&path).unwrap();
+            let mut w = DirectWriter::new(&file);
+            let wrote = w.write_all(&pattern(len));
+            let failed = wrote.is_err() || w.finish().is_err();
+            assert!(failed, "{len} bytes written to a read-only file without an error");
+        }
+    }
 }
