@@ -88,6 +88,19 @@ struct Behind {
     thread: JoinHandle<io::Result<()>>,
 }
 
+impl Behind {
+    /// Starts the thread writing `file`'s blocks, the one filling counted as made.
+    fn start(file: &File) -> io::Result<Behind> {
+        let (full, to_write) = sync_channel::<Block>(BLOCKS);
+        let (written, free) = sync_channel::<Block>(BLOCKS);
+        let file = file.try_clone()?;
+        let thread = std::thread::Builder::new()
+            .name("report-writer".into())
+            .spawn(move || write_blocks(file, to_write, written))?;
+        Ok(Behind { full, free, made: 1, thread })
+    }
+}
+
 /// A writer of one file that writes whole aligned blocks with `O_DIRECT` while that pays, and
 /// everything else through the page cache. [`DirectWriter::finish`] writes the rest: dropping
 /// the writer without it loses what is buffered.
@@ -113,7 +126,7 @@ impl<'f> DirectWriter<'f> {
         }
         let len = self.block.len();
         let whole = if self.direct { len / ALIGN * ALIGN } else { 0 };
-        write_block(self.file, self.block.get(whole), true)?;
+        write_block(self.file, self.block.get(whole), self.direct)?;
         set_direct(self.file, false)?;
         self.file.write_all(&self.block.get(len)[whole..])?;
         self.file.flush()
@@ -126,16 +139,10 @@ impl<'f> DirectWriter<'f> {
             self.block.clear();
             return Ok(());
         }
-        if self.behind.is_none() {
-            let (full, to_write) = sync_channel::<Block>(BLOCKS);
-            let (written, free) = sync_channel::<Block>(BLOCKS);
-            let file = self.file.try_clone()?;
-            let thread = std::thread::Builder::new()
-                .name("report-writer".into())
-                .spawn(move || write_blocks(file, to_write, written))?;
-            self.behind = Some(Behind { full, free, made: 1, thread });
-        }
-        let Some(b) = self.behind.as_mut() else { unreachable!("started above") };
+        let b = match &mut self.behind {
+            Some(b) => b,
+            none => none.insert(Behind::start(self.file)?),
+        };
         let next = if b.made < BLOCKS {
             b.made += 1;
             Ok(Block::new())
@@ -146,16 +153,18 @@ impl<'f> DirectWriter<'f> {
             })
         };
         let sent = next.map(|next| std::mem::replace(&mut self.block, next)).map(|full| b.full.send(full));
-        if !matches!(sent, Ok(Ok(()))) {
-            // The thread stopped, on an error: `finish` reports it.
-            let b = self.behind.take().expect("present");
-            drop(b.full);
-            return match b.thread.join() {
-                Ok(Err(e)) => Err(e),
-                _ => Err(io::Error::other("the thread writing a report file stopped")),
-            };
+        if matches!(sent, Ok(Ok(()))) {
+            return Ok(());
         }
-        Ok(())
+        // The thread stopped, on an error: that error is the writer's.
+        let joined = self.behind.take().map(|b| {
+            drop(b.full);
+            b.thread.join()
+        });
+        match joined {
+            Some(Ok(Err(e))) => Err(e),
+            _ => Err(io::Error::other("the thread writing a report file stopped")),
+        }
     }
 }
 
