@@ -96,7 +96,7 @@ impl Behind {
         let file = file.try_clone()?;
         let thread = std::thread::Builder::new()
             .name("report-writer".into())
-            .spawn(move || write_blocks(file, to_write, written))?;
+            .spawn(move || write_blocks(file, to_write, written, MIN_DIRECT_RATE, &SLOW_DISK))?;
         Ok(Behind { full, free, made: 1, thread })
     }
 }
@@ -168,9 +168,15 @@ impl<'f> DirectWriter<'f> {
     }
 }
 
-/// Writes the blocks sent on `full` to `file` in order, directly while the disk keeps up, and
-/// sends each back on `written`.
-fn write_blocks(file: File, full: Receiver<Block>, written: SyncSender<Block>) -> io::Result<()> {
+/// Writes the blocks sent on `full` to `file` in order, directly while the disk keeps up
+/// (`min_rate` bytes a second; else `slow` is set), and sends each back on `written`.
+fn write_blocks(
+    file: File,
+    full: Receiver<Block>,
+    written: SyncSender<Block>,
+    min_rate: f64,
+    slow: &AtomicBool,
+) -> io::Result<()> {
     let (mut bytes, mut waited, mut direct) = (0u64, Duration::ZERO, true);
     for block in full {
         let begun = Instant::now();
@@ -178,8 +184,8 @@ fn write_blocks(file: File, full: Receiver<Block>, written: SyncSender<Block>) -
         if direct {
             bytes += CHUNK as u64;
             waited += begun.elapsed();
-            if bytes >= JUDGED_AFTER && (bytes as f64) < MIN_DIRECT_RATE * waited.as_secs_f64() {
-                SLOW_DISK.store(true, Ordering::Relaxed);
+            if bytes >= JUDGED_AFTER && (bytes as f64) < min_rate * waited.as_secs_f64() {
+                slow.store(true, Ordering::Relaxed);
                 set_direct(&file, false)?;
                 direct = false;
             }
@@ -317,5 +323,37 @@ mod tests {
             let failed = wrote.is_err() || w.finish().is_err();
             assert!(failed, "{len} bytes written to a read-only file without an error");
         }
+    }
+
+    #[test]
+    fn a_disk_slower_than_the_least_rate_is_written_buffered_from_then_on() {
+        // Not SLOW_DISK: the other tests write directly.
+        static SLOW_HERE: AtomicBool = AtomicBool::new(false);
+        let mut file = tempfile::tempfile().unwrap();
+        let direct = set_direct(&file, true).is_ok();
+        let data = pattern(12 * CHUNK);
+        let (full, to_write) = sync_channel::<Block>(BLOCKS);
+        let (written, _free) = sync_channel::<Block>(12);
+        let writer = {
+            let file = file.try_clone().unwrap();
+            // No disk writes at an infinite rate: slow, once JUDGED_AFTER bytes are written.
+            std::thread::spawn(move || write_blocks(file, to_write, written, f64::INFINITY, &SLOW_HERE))
+        };
+        for piece in data.chunks(CHUNK) {
+            let mut block = Block::new();
+            block.bytes.extend_from_slice(piece);
+            full.send(block).unwrap();
+        }
+        drop(full);
+        writer.join().unwrap().unwrap();
+        if direct {
+            assert!(SLOW_HERE.load(Ordering::Relaxed), "the slow disk is remembered for later files");
+            #[cfg(target_os = "linux")]
+            assert!(!rustix::fs::fcntl_getfl(&file).unwrap().contains(rustix::fs::OFlags::DIRECT));
+        }
+        let mut back = Vec::new();
+        std::io::Seek::rewind(&mut file).unwrap();
+        file.read_to_end(&mut back).unwrap();
+        assert!(back == data, "{} bytes written, {} read back", data.len(), back.len());
     }
 }
