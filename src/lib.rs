@@ -81,15 +81,15 @@ fn write_report(
     let r: &ScanResult = result;
     let (texts, files) = rayon::join(
         || {
-            report::write_atomic(out, "documents.jsonl", |documents| {
-                report::write_atomic(out, "matches.csv", |matches| {
+            report::write_atomic(out, "documents.jsonl", report::Blocks::Behind, |documents| {
+                report::write_atomic(out, "matches.csv", report::Blocks::Behind, |matches| {
                     report::texts::write_texts(r, matches, documents, pages.as_mut())
                 })
             })
         },
         || -> Result<_> {
-            report::write_atomic(out, "clusters.csv", |w| report::csv::write_clusters(r, w))?;
-            report::write_atomic(out, "pairs.csv", |w| report::csv::write_pairs(r, w))?;
+            report::write_atomic(out, "clusters.csv", report::Blocks::Behind, |w| report::csv::write_clusters(r, w))?;
+            report::write_atomic(out, "pairs.csv", report::Blocks::Behind, |w| report::csv::write_pairs(r, w))?;
             html.map(|opts| report::texts::contents(r, opts.index_rows)).transpose()
         },
     );
@@ -105,7 +105,7 @@ fn write_report(
         pages.finish(&contents, Some(&overview))?;
         summary.add_report_seconds(t.elapsed().as_secs_f64());
     }
-    report::write_atomic(out, "summary.json", |w| summary.write_json(w))?;
+    report::write_atomic(out, "summary.json", report::Blocks::Behind, |w| summary.write_json(w))?;
     Ok(summary)
 }
 

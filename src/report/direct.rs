@@ -96,7 +96,7 @@ impl Behind {
         let file = file.try_clone()?;
         let thread = std::thread::Builder::new()
             .name("report-writer".into())
-            .spawn(move || write_blocks(file, to_write, written, MIN_DIRECT_RATE, &SLOW_DISK))?;
+            .spawn(move || write_blocks(file, to_write, written, Pace::new(MIN_DIRECT_RATE, &SLOW_DISK)))?;
         Ok(Behind { full, free, made: 1, thread })
     }
 }
@@ -108,14 +108,27 @@ pub struct DirectWriter<'f> {
     file: &'f File,
     block: Block,
     direct: bool,
+    /// Where full blocks are written: by a thread of the file's own, or on the caller's.
     behind: Option<Behind>,
+    here: Option<Pace>,
+}
+
+/// Where a [`DirectWriter`] writes its full blocks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Blocks {
+    /// By a thread of the file's own: for a writer on a thread that must not wait on the disk.
+    Behind,
+    /// On the writer's thread, which waits for each: for one that is there to write (a thread
+    /// per file besides would only take turns with the threads that compute).
+    Here,
 }
 
 impl<'f> DirectWriter<'f> {
     /// A writer of `file`, which must be empty and open for writing.
-    pub fn new(file: &'f File) -> DirectWriter<'f> {
+    pub fn new(file: &'f File, blocks: Blocks) -> DirectWriter<'f> {
         let direct = !SLOW_DISK.load(Ordering::Relaxed) && set_direct(file, true).is_ok();
-        DirectWriter { file, block: Block::new(), direct, behind: None }
+        let here = (blocks == Blocks::Here).then(|| Pace::new(MIN_DIRECT_RATE, &SLOW_DISK));
+        DirectWriter { file, block: Block::new(), direct, behind: None, here }
     }
 
     /// Writes what is gathered and leaves the file as an ordinary (buffered) file.
@@ -132,8 +145,14 @@ impl<'f> DirectWriter<'f> {
         self.file.flush()
     }
 
-    /// Hands the full block to the writing thread (started on the first), and takes an empty one.
+    /// Writes the full block here, or hands it to the writing thread (started on the first) and
+    /// takes an empty one.
     fn pass_on(&mut self) -> io::Result<()> {
+        if let Some(pace) = &mut self.here {
+            self.direct = pace.write(self.file, self.block.get(CHUNK), self.direct)?;
+            self.block.clear();
+            return Ok(());
+        }
         if !self.direct {
             self.file.write_all(self.block.get(CHUNK))?;
             self.block.clear();
@@ -168,32 +187,48 @@ impl<'f> DirectWriter<'f> {
     }
 }
 
-/// Writes the blocks sent on `full` to `file` in order, directly while the disk keeps up
-/// (`min_rate` bytes a second; else `slow` is set), and sends each back on `written`.
-fn write_blocks(
-    file: File,
-    full: Receiver<Block>,
-    written: SyncSender<Block>,
-    min_rate: f64,
-    slow: &AtomicBool,
-) -> io::Result<()> {
-    let (mut bytes, mut waited, mut direct) = (0u64, Duration::ZERO, true);
+/// Writes the blocks sent on `full` to `file` in order, directly while the disk keeps up (see
+/// [`Pace`]), and sends each back on `written`.
+fn write_blocks(file: File, full: Receiver<Block>, written: SyncSender<Block>, mut pace: Pace) -> io::Result<()> {
+    let mut direct = true;
     for block in full {
-        let begun = Instant::now();
-        direct = write_block(&file, block.get(CHUNK), direct)?;
-        if direct {
-            bytes += CHUNK as u64;
-            waited += begun.elapsed();
-            if bytes >= JUDGED_AFTER && (bytes as f64) < min_rate * waited.as_secs_f64() {
-                slow.store(true, Ordering::Relaxed);
-                set_direct(&file, false)?;
-                direct = false;
-            }
-        }
+        direct = pace.write(&file, block.get(CHUNK), direct)?;
         // The writer may have finished (it waits for this thread, not for the block).
         let _ = written.send(block);
     }
     Ok(())
+}
+
+/// Direct writes timed, to tell a disk too slow for them: below `min_rate` bytes a second (once
+/// [`JUDGED_AFTER`] bytes are written) the file goes on buffered and `slow` is set, for the
+/// files after it.
+struct Pace {
+    min_rate: f64,
+    slow: &'static AtomicBool,
+    bytes: u64,
+    waited: Duration,
+}
+
+impl Pace {
+    fn new(min_rate: f64, slow: &'static AtomicBool) -> Pace {
+        Pace { min_rate, slow, bytes: 0, waited: Duration::ZERO }
+    }
+
+    /// [`write_block`], timed when direct; says whether the file is still written directly.
+    fn write(&mut self, file: &File, bytes: &[u8], direct: bool) -> io::Result<bool> {
+        let begun = Instant::now();
+        if !write_block(file, bytes, direct)? {
+            return Ok(false);
+        }
+        self.bytes += bytes.len() as u64;
+        self.waited += begun.elapsed();
+        if self.bytes >= JUDGED_AFTER && (self.bytes as f64) < self.min_rate * self.waited.as_secs_f64() {
+            self.slow.store(true, Ordering::Relaxed);
+            set_direct(file, false)?;
+            return Ok(false);
+        }
+        Ok(true)
+    }
 }
 
 /// Writes `bytes` (a multiple of [`ALIGN`] long, aligned, at an aligned offset, if `direct`) and
@@ -259,9 +294,9 @@ mod tests {
 
     /// Writes `data` through a `DirectWriter` in pieces of the given sizes (cycled), as the
     /// report's writers do (a CSV row, a cluster's lines, a whole page), and reads the file back.
-    fn round_trip(data: &[u8], pieces: &[usize]) -> Vec<u8> {
+    fn round_trip(data: &[u8], pieces: &[usize], blocks: Blocks) -> Vec<u8> {
         let mut file = tempfile::tempfile().unwrap();
-        let mut w = DirectWriter::new(&file);
+        let mut w = DirectWriter::new(&file, blocks);
         let mut at = 0;
         for &size in pieces.iter().cycle() {
             if at == data.len() {
@@ -285,9 +320,12 @@ mod tests {
         for len in sizes {
             let data = pattern(len);
             for pieces in [&[len.max(1)][..], &[1, 100, 5000], &[CHUNK + 3], &[ALIGN]] {
-                let back = round_trip(&data, pieces);
-                assert_eq!(back.len(), data.len(), "length of a file of {len} bytes written in {pieces:?}");
-                assert!(back == data, "content of a file of {len} bytes written in {pieces:?}");
+                for blocks in [Blocks::Behind, Blocks::Here] {
+                    let back = round_trip(&data, pieces, blocks);
+                    let how = format!("a file of {len} bytes written in {pieces:?}, blocks {blocks:?}");
+                    assert_eq!(back.len(), data.len(), "length of {how}");
+                    assert!(back == data, "content of {how}");
+                }
             }
         }
     }
@@ -296,7 +334,7 @@ mod tests {
     fn a_finished_file_is_an_ordinary_file_again() {
         let mut file = tempfile::tempfile().unwrap();
         let data = pattern(3 * CHUNK + 10);
-        let mut w = DirectWriter::new(&file);
+        let mut w = DirectWriter::new(&file, Blocks::Behind);
         w.write_all(&data).unwrap();
         w.finish().unwrap();
         // Unaligned writes after the report's, as an append by a user's script would make.
@@ -311,17 +349,17 @@ mod tests {
     }
 
     #[test]
-    fn a_write_that_fails_is_an_error_whether_on_the_writing_thread_or_not() {
+    fn a_write_that_fails_is_an_error_on_either_thread() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("read-only");
         std::fs::write(&path, b"").unwrap();
-        for len in [10, 5 * CHUNK] {
+        for (len, blocks) in [10, 5 * CHUNK].into_iter().flat_map(|n| [(n, Blocks::Behind), (n, Blocks::Here)]) {
             // Opened for reading only: every write fails (EBADF).
             let file = File::open(&path).unwrap();
-            let mut w = DirectWriter::new(&file);
+            let mut w = DirectWriter::new(&file, blocks);
             let wrote = w.write_all(&pattern(len));
             let failed = wrote.is_err() || w.finish().is_err();
-            assert!(failed, "{len} bytes written to a read-only file without an error");
+            assert!(failed, "{len} bytes written to a read-only file without an error, blocks {blocks:?}");
         }
     }
 
@@ -337,7 +375,7 @@ mod tests {
         let writer = {
             let file = file.try_clone().unwrap();
             // No disk writes at an infinite rate: slow, once JUDGED_AFTER bytes are written.
-            std::thread::spawn(move || write_blocks(file, to_write, written, f64::INFINITY, &SLOW_HERE))
+            std::thread::spawn(move || write_blocks(file, to_write, written, Pace::new(f64::INFINITY, &SLOW_HERE)))
         };
         for piece in data.chunks(CHUNK) {
             let mut block = Block::new();

@@ -19,6 +19,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
+pub use direct::Blocks;
 use direct::DirectWriter;
 pub use summary::Summary;
 
@@ -26,7 +27,13 @@ pub use summary::Summary;
 pub const FILES: [&str; 5] = ["clusters.csv", "pairs.csv", "matches.csv", "documents.jsonl", "summary.json"];
 
 /// Writes `name` in `dir` atomically: the content goes to a temporary file that is renamed.
-pub fn write_atomic(dir: &Path, name: &str, write: impl FnOnce(&mut (dyn Write + Send)) -> Result<()>) -> Result<()> {
+/// `blocks` says where its full blocks are written (see [`Blocks`]).
+pub fn write_atomic(
+    dir: &Path,
+    name: &str,
+    blocks: Blocks,
+    write: impl FnOnce(&mut (dyn Write + Send)) -> Result<()>,
+) -> Result<()> {
     let prefix = format!(".{name}.");
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix).suffix(".tmp");
@@ -36,7 +43,7 @@ pub fn write_atomic(dir: &Path, name: &str, write: impl FnOnce(&mut (dyn Write +
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
     let tmp = builder.tempfile_in(dir).with_context(|| format!("creating a temporary file in {}", dir.display()))?;
     {
-        let mut w = DirectWriter::new(tmp.as_file());
+        let mut w = DirectWriter::new(tmp.as_file(), blocks);
         write(&mut w)?;
         w.finish().with_context(|| format!("writing {name}"))?;
     }

@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use super::{escape, page, svg, HtmlOptions, Written};
 use crate::origin::Relation;
 use crate::report::load::{Cluster, ClusterStats, Member, Overview, DOCUMENTS, MATCHES};
-use crate::report::{write_all_vectored, write_atomic};
+use crate::report::{write_all_vectored, write_atomic, Blocks};
 
 /// Which part of a cluster to render: copies `copies` (numbered from 0 in the cluster) of cluster
 /// `id`, of `size` documents. The first part also holds the cluster's table (`table`, with links
@@ -191,7 +191,8 @@ impl Page {
     /// Writes the page's pieces (about one cluster each) in as few system calls as the kernel
     /// allows.
     fn write(self) -> Result<()> {
-        write_atomic(&self.dir, &page::page_file(self.number), |w| {
+        // On the thread that writes pages (see `pipeline`), which might as well wait for the disk.
+        write_atomic(&self.dir, &page::page_file(self.number), Blocks::Here, |w| {
             let parts = self.parts.iter().map(|p| p.as_str());
             let all = std::iter::once(self.top.as_str()).chain(parts).chain([self.tail.as_str()]);
             Ok(write_all_vectored(w, all.map(str::as_bytes))?)
@@ -536,7 +537,7 @@ impl Pages {
         let title = format!("reprint report: {total} clusters");
         let doc = page::document(&title, &body);
         self.written.account(doc.len());
-        write_atomic(&self.dir, page::REPORT, |w| Ok(w.write_all(doc.as_bytes())?))?;
+        write_atomic(&self.dir, page::REPORT, Blocks::Here, |w| Ok(w.write_all(doc.as_bytes())?))?;
         Ok(self.written)
     }
 
