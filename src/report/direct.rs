@@ -10,7 +10,8 @@
 //! is written in aligned blocks with `O_DIRECT`, and its last partial block the ordinary way.
 //!
 //! A direct write waits for the disk. The wait is taken off the threads that render the report:
-//! full blocks go to a thread of the file's own (written while the next ones fill).
+//! their files' full blocks go to a thread of the file's own (written while the next ones fill);
+//! the HTML pages, written by a thread that does nothing else, write theirs there ([`Blocks`]).
 //! On a disk slower than [`MIN_DIRECT_RATE`] (a spinning one, a network file system) that
 //! thread would hold the scan up, so once direct writes run slower the file goes on buffered, and
 //! so do the files after it. A file system that refuses `O_DIRECT` is written buffered from the
@@ -108,9 +109,11 @@ pub struct DirectWriter<'f> {
     file: &'f File,
     block: Block,
     direct: bool,
-    /// Where full blocks are written: by a thread of the file's own, or on the caller's.
+    blocks: Blocks,
+    /// The pace of the blocks written here (and of all once the file is buffered).
+    pace: Pace,
+    /// The thread writing the blocks, with [`Blocks::Behind`], once the first is full.
     behind: Option<Behind>,
-    here: Option<Pace>,
 }
 
 /// Where a [`DirectWriter`] writes its full blocks.
@@ -127,8 +130,8 @@ impl<'f> DirectWriter<'f> {
     /// A writer of `file`, which must be empty and open for writing.
     pub fn new(file: &'f File, blocks: Blocks) -> DirectWriter<'f> {
         let direct = !SLOW_DISK.load(Ordering::Relaxed) && set_direct(file, true).is_ok();
-        let here = (blocks == Blocks::Here).then(|| Pace::new(MIN_DIRECT_RATE, &SLOW_DISK));
-        DirectWriter { file, block: Block::new(), direct, behind: None, here }
+        let pace = Pace::new(MIN_DIRECT_RATE, &SLOW_DISK);
+        DirectWriter { file, block: Block::new(), direct, blocks, pace, behind: None }
     }
 
     /// Writes what is gathered and leaves the file as an ordinary (buffered) file.
@@ -148,13 +151,8 @@ impl<'f> DirectWriter<'f> {
     /// Writes the full block here, or hands it to the writing thread (started on the first) and
     /// takes an empty one.
     fn pass_on(&mut self) -> io::Result<()> {
-        if let Some(pace) = &mut self.here {
-            self.direct = pace.write(self.file, self.block.get(CHUNK), self.direct)?;
-            self.block.clear();
-            return Ok(());
-        }
-        if !self.direct {
-            self.file.write_all(self.block.get(CHUNK))?;
+        if self.blocks == Blocks::Here || !self.direct {
+            self.direct = self.pace.write(self.file, self.block.get(CHUNK), self.direct)?;
             self.block.clear();
             return Ok(());
         }

@@ -191,7 +191,8 @@ impl Page {
     /// Writes the page's pieces (about one cluster each) in as few system calls as the kernel
     /// allows.
     fn write(self) -> Result<()> {
-        // On the thread that writes pages (see `pipeline`), which might as well wait for the disk.
+        // On the thread that writes pages (see `pipeline`), or once rendering is done (the last
+        // pages): nothing else waits while the disk does.
         write_atomic(&self.dir, &page::page_file(self.number), Blocks::Here, |w| {
             let parts = self.parts.iter().map(|p| p.as_str());
             let all = std::iter::once(self.top.as_str()).chain(parts).chain([self.tail.as_str()]);
