@@ -184,7 +184,7 @@ impl Corpus {
                 let mut known = MetaTable::default();
                 for &d in chunk {
                     let at = self.docs[d as usize].spool;
-                    let from_line = at.file != 0;
+                    let from_line = at.is_line();
                     let read = if from_line { Spool::read } else { Spool::read_meta };
                     let doc = read(&self.spool, at).with_context(|| format!("reading document {d} back"))?;
                     if from_line {
@@ -293,7 +293,7 @@ mod tests {
         // Copying out changes nothing until the copies are taken: other readers go on meanwhile.
         let copied = corpus.copy_out(&[0, 2, 3, 4]).unwrap();
         assert!(corpus.known.is_empty());
-        assert_ne!(corpus.docs[0].spool.file, 0);
+        assert!(corpus.docs[0].spool.is_line());
         assert_eq!(corpus.document(2).unwrap(), docs[2]);
         corpus.take(copied);
         assert_eq!(corpus.known.len(), 4);
@@ -302,7 +302,7 @@ mod tests {
             assert_eq!(corpus.known.get(i).is_some(), [0, 2, 3, 4].contains(&i));
         }
         // Read back from the spool's own file now, text included.
-        assert_eq!(corpus.docs[0].spool.file, 0);
+        assert!(!corpus.docs[0].spool.is_line());
         assert_eq!(corpus.document(2).unwrap(), docs[2]);
         assert_eq!(corpus.document(4).unwrap().id, "d1#2");
     }
