@@ -171,7 +171,7 @@ impl Corpus {
     }
 
     /// Copies the records of `docs` (sorted) that are read back from input files into the
-    /// spool's own file, and reads the short fields of all of `docs` (see [`MetaTable`]).
+    /// spool's own files, and reads the short fields of all of `docs` (see [`MetaTable`]).
     /// Verification and the report read a candidate document several times; decoding a spool
     /// record is much cheaper than parsing its JSON line again, and the few candidates are far
     /// less to write than the whole corpus. The corpus is left as it is, so other readers can go
@@ -301,7 +301,7 @@ mod tests {
             assert_eq!(corpus.metadata(i).unwrap(), expected[i as usize], "document {i}");
             assert_eq!(corpus.known.get(i).is_some(), [0, 2, 3, 4].contains(&i));
         }
-        // Read back from the spool's own file now, text included.
+        // Read back from the spool's own files now, text included.
         assert!(!corpus.docs[0].spool.is_line());
         assert_eq!(corpus.document(2).unwrap(), docs[2]);
         assert_eq!(corpus.document(4).unwrap().id, "d1#2");

@@ -383,7 +383,7 @@ impl<'a> Worker<'a> {
 pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
     let started = Instant::now();
     let mut timings = Timings::default();
-    let spool = Spool::new(cfg.temp_dir.as_deref(), cfg.input.clone()).context("creating the spool file")?;
+    let spool = Spool::new(cfg.temp_dir.as_deref(), cfg.input.clone()).context("creating the spool")?;
     let keys_per_doc: usize = cfg.views.iter().map(|v| v.bands.bands).sum();
     let progress = Progress::new(cfg.progress);
 

@@ -9,7 +9,7 @@
 //!
 //! Threads append at once, so the spool is several such files ("shards"), each written by one
 //! thread at a time: a buffered write on ext4 holds the file's lock while it copies, so threads
-//! appending to one file took turns, the one waiting spinning on the lock (a fifth of the time
+//! appending to one file took turns, the one waiting spinning on the lock (a quarter of the time
 //! spent copying candidates out, 1 GB corpus, 2 threads).
 //!
 //! Record layout in the temporary files: six length-prefixed (u32, little endian) UTF-8 fields,
