@@ -306,8 +306,13 @@ mod tests {
             at = end;
         }
         w.finish().unwrap();
+        read_back(&mut file)
+    }
+
+    /// The whole of `file`, from its start.
+    fn read_back(file: &mut File) -> Vec<u8> {
         let mut back = Vec::new();
-        std::io::Seek::rewind(&mut file).unwrap();
+        std::io::Seek::rewind(file).unwrap();
         file.read_to_end(&mut back).unwrap();
         back
     }
@@ -339,9 +344,7 @@ mod tests {
         file.write_all(b"tail").unwrap();
         #[cfg(target_os = "linux")]
         assert!(!rustix::fs::fcntl_getfl(&file).unwrap().contains(rustix::fs::OFlags::DIRECT));
-        let mut back = Vec::new();
-        std::io::Seek::rewind(&mut file).unwrap();
-        file.read_to_end(&mut back).unwrap();
+        let back = read_back(&mut file);
         assert_eq!(&back[..data.len()], &data[..]);
         assert_eq!(&back[data.len()..], b"tail");
     }
@@ -387,9 +390,7 @@ mod tests {
             #[cfg(target_os = "linux")]
             assert!(!rustix::fs::fcntl_getfl(&file).unwrap().contains(rustix::fs::OFlags::DIRECT));
         }
-        let mut back = Vec::new();
-        std::io::Seek::rewind(&mut file).unwrap();
-        file.read_to_end(&mut back).unwrap();
+        let back = read_back(&mut file);
         assert!(back == data, "{} bytes written, {} read back", data.len(), back.len());
     }
 }
