@@ -27,8 +27,8 @@ use crate::corpus::{Corpus, DocEntry};
 use crate::date::parse_timestamp;
 use crate::input::{read_paths, Chunk, Deferred, InputOptions, LineCount, LineRef};
 use crate::lsh::{
-    anchors, band_keys, band_pairs, candidate_pairs, choose_bands, shared_anchor_pairs, BandKeys, Bands, BucketStats,
-    MAX_ANCHORS,
+    anchors, band_keys, band_pairs, candidate_pairs, choose_bands, shared_anchor_pairs, AnchorCount, BandKeys, Bands,
+    BucketStats, MAX_ANCHORS,
 };
 use crate::messages::{Location, Messages, Reason};
 use crate::normalize::{text_fingerprint, Token, Tokenizer};
@@ -122,8 +122,6 @@ pub fn has_skeleton(tokens: &[Token], skeleton_shingles: usize) -> bool {
 
 /// Words per anchor shingle.
 pub const ANCHOR_SHINGLE: usize = 5;
-/// Shared anchors that make two documents a candidate pair in the containment view.
-pub const MIN_SHARED_ANCHORS: usize = 2;
 
 /// A copy in a cluster, described against the cluster's original.
 #[derive(Clone, Debug, Serialize)]
@@ -203,7 +201,7 @@ struct Sketches {
     keys: BandKeys,
     anchor_entries: Vec<(u32, u32)>,
     /// Per document: how many anchors, at which sampling level.
-    anchor_info: Vec<(u16, u8)>,
+    anchor_info: Vec<AnchorCount>,
     id_hashes: Vec<(u64, u32)>,
     /// Low bytes of every document's skeleton signature, `CHECK_BYTES` each.
     checks: Vec<u8>,
@@ -221,7 +219,7 @@ impl Sketches {
             self.entries.push(e);
             self.id_hashes.push((idh, idx));
             let n = out.anchor_counts[k] as usize;
-            self.anchor_info.push((n as u16, out.anchor_levels[k]));
+            self.anchor_info.push(AnchorCount { kept: n as u16, level: out.anchor_levels[k] });
             self.anchor_entries.extend(out.anchors[anchor_at..anchor_at + n].iter().map(|&a| (a, idx)));
             anchor_at += n;
         }
@@ -476,15 +474,6 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
     }
     drop(keys);
     drop(checks);
-    // Enough shared anchors: at least MIN_SHARED_ANCHORS, and a quarter of those the document with
-    // fewer anchors would have at the sparser of the two sampling rates. Stock phrases give a
-    // pair one or two shared anchors; a copied passage gives it most of them.
-    let enough = |a: u32, b: u32, shared: usize| {
-        let (ia, ib) = (anchor_info[a as usize], anchor_info[b as usize]);
-        let level = ia.1.max(ib.1);
-        let expected = |i: (u16, u8)| i.0 as f64 / 4f64.powi((level - i.1) as i32);
-        shared >= MIN_SHARED_ANCHORS && shared as f64 >= 0.25 * expected(ia).min(expected(ib))
-    };
     // Pairs by shared anchors and each site's boilerplate come from the same sorted entries.
     // Boilerplate is only needed to verify, so it is learnt side by side with the rest of this
     // stage: its work fills the gaps of the other side's sequential steps and of copying the
@@ -500,7 +489,7 @@ pub fn scan(cfg: &ScanConfig, msgs: &Messages) -> Result<ScanResult> {
             )
         },
         || {
-            let (pairs, buckets) = shared_anchor_pairs(&anchor_entries, cfg.max_bucket, enough);
+            let (pairs, buckets) = shared_anchor_pairs(&anchor_entries, &anchor_info, cfg.max_bucket);
             if cfg.anchors {
                 candidates.push(CandidateStats { view: "anchors".into(), pairs: pairs.len() as u64, buckets });
             }
