@@ -110,7 +110,7 @@ mod flat {
             }
             i = skip_ws(b, i + 1);
             let wanted = names.contains(&key);
-            let value = match *b.get(i)? {
+            let mut value = match *b.get(i)? {
                 b'"' => {
                     let (value, next) = string(line, i)?;
                     i = next;
@@ -135,9 +135,12 @@ mod flat {
                 _ => return None,
             };
             if wanted {
-                for (slot, name) in slots.iter_mut().zip(names) {
+                // Moved into the last slot it fills (the only one, unless two fields are
+                // configured with one name): a decoded text is not copied again.
+                let last = names.iter().rposition(|name| *name == key).unwrap_or_default();
+                for (k, (slot, name)) in slots.iter_mut().zip(names).enumerate() {
                     if *name == key {
-                        *slot = value.clone();
+                        *slot = if k == last { value.take() } else { value.clone() };
                     }
                 }
             }
@@ -472,6 +475,9 @@ mod tests {
         assert_eq!(d.id, "https://a.test/1");
         assert_eq!(d.url, "https://a.test/1");
         assert_eq!((&*d.text, &*d.title, &*d.source, &*d.date), ("B", "H", "S", "P"));
+        // A shared field whose value is decoded (it has escapes) fills both.
+        let d = parse_line(r#"{"url":"https://a.test/\u00e9","body":"B \"q\""}"#, &fields).unwrap();
+        assert_eq!((&*d.id, &*d.url, &*d.text), ("https://a.test/\u{e9}", "https://a.test/\u{e9}", "B \"q\""));
     }
 
     /// The slots serde_json alone gives for `line` (the path taken when the fast one declines).
