@@ -113,11 +113,13 @@ pub const SKELETON_THRESHOLD: f64 = 0.2;
 pub const MIN_SKELETON_SHINGLES: usize = 10;
 pub const MIN_FUNCTION_WORD_PERCENT: usize = 20;
 
-/// Whether a document with these tokens and this many skeleton shingles takes part in the
-/// skeleton view (see [`MIN_SKELETON_SHINGLES`]).
-pub fn has_skeleton(tokens: &[Token], skeleton_shingles: usize) -> bool {
-    skeleton_shingles >= MIN_SKELETON_SHINGLES
-        && tokens.iter().filter(|t| t.stopword).count() * 100 >= MIN_FUNCTION_WORD_PERCENT * tokens.len()
+/// Whether a document of `words` words, with this many skeleton shingles of `n` function words,
+/// takes part in the skeleton view (see [`MIN_SKELETON_SHINGLES`]). The shingles tell how many
+/// function words there are (`n - 1` more than shingles, once there are two or more shingles),
+/// so the words are not looked at again.
+pub fn has_skeleton(words: usize, skeleton_shingles: usize, n: usize) -> bool {
+    const { assert!(MIN_SKELETON_SHINGLES >= 2) };
+    skeleton_shingles >= MIN_SKELETON_SHINGLES && (skeleton_shingles + n - 1) * 100 >= MIN_FUNCTION_WORD_PERCENT * words
 }
 
 /// Words per anchor shingle.
@@ -325,7 +327,8 @@ impl<'a> Worker<'a> {
                     self.anchors(&mut out);
                     anchored = true;
                 }
-                let too_few = view.kind == View::Skeleton && !has_skeleton(&self.tokens, self.shingles.len());
+                let too_few =
+                    view.kind == View::Skeleton && !has_skeleton(self.tokens.len(), self.shingles.len(), view.shingle);
                 if too_few || !self.sketcher.sketch(&self.shingles, &mut self.sig) {
                     // No shingle in this view (a text without function words), or too few for
                     // MinHash to mean anything: values that match nothing, so the blocks keep
@@ -813,7 +816,14 @@ mod tests {
         Tokenizer::new().tokenize(text, &mut tokens);
         let (mut scratch, mut out) = (Vec::new(), Vec::new());
         shingles(&tokens, View::Skeleton, SKELETON_SHINGLE, &mut scratch, &mut out);
-        has_skeleton(&tokens, out.len())
+        let with_skeleton = has_skeleton(tokens.len(), out.len(), SKELETON_SHINGLE);
+        let function_words = tokens.iter().filter(|t| t.stopword).count();
+        assert_eq!(
+            with_skeleton,
+            out.len() >= MIN_SKELETON_SHINGLES && function_words * 100 >= MIN_FUNCTION_WORD_PERCENT * tokens.len(),
+            "{text}"
+        );
+        with_skeleton
     }
 
     #[test]
