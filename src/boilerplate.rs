@@ -41,11 +41,18 @@ const SAMPLE_PAGES: usize = 8;
 pub fn source_key(doc: &Document) -> u64 {
     let source = doc.source.trim();
     let name = if source.is_empty() { host(&doc.url) } else { source };
-    if name.is_empty() {
-        0
-    } else {
-        xxh3_64(name.to_lowercase().as_bytes()).max(1)
-    }
+    // Most names are short and ASCII: case-folded on the stack, not into a new String per page.
+    let mut folded = [0u8; 64];
+    let key = match folded.get_mut(..name.len()) {
+        _ if name.is_empty() => return 0,
+        Some(folded) if name.is_ascii() => {
+            folded.copy_from_slice(name.as_bytes());
+            folded.make_ascii_lowercase();
+            xxh3_64(folded)
+        }
+        _ => xxh3_64(name.to_lowercase().as_bytes()),
+    };
+    key.max(1)
 }
 
 fn host(url: &str) -> &str {
@@ -234,6 +241,13 @@ mod tests {
         assert_eq!(source_key(&doc("", "https://www.buzz.example:8080/a/b?c")), source_key(&doc("buzz.example", "")));
         assert_eq!(source_key(&doc("", "not a url")), 0);
         assert_ne!(source_key(&doc("a", "")), source_key(&doc("b", "")));
+        // Short ASCII names are folded on the stack, others into a string: the same keys.
+        let long = "Agence-Presse-Internationale-".repeat(3);
+        for name in ["DailyBuzz", "ÉCHO Du Matin", long.as_str()] {
+            let expected = xxh3_64(name.to_lowercase().as_bytes()).max(1);
+            assert_eq!(source_key(&doc(name, "")), expected, "{name}");
+        }
+        assert_eq!(source_key(&doc("ÉCHO du matin", "")), source_key(&doc("écho DU MATIN", "")));
     }
 
     /// Boilerplate of a site with four different stories, found as the scan would find it.
