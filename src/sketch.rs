@@ -54,13 +54,22 @@ impl Sketcher {
         if shingles.is_empty() || k == 0 {
             return false;
         }
-        for &h in shingles {
-            // The bin is the high part of h * k ("fast range"); the value is h itself, so the
-            // minimum within a bin is the minimum over the shingles falling into it.
-            let bin = ((h as u128 * k) >> 64) as usize;
-            // A branch-free minimum: whether a shingle lowers its bin is a coin toss early on.
-            let slot = &mut sig[bin];
-            *slot = (*slot).min(h);
+        // The bin is the high part of h * k ("fast range"); the value is h itself, so the
+        // minimum within a bin is the minimum over the shingles falling into it. For k a power
+        // of two (128 by default) the high part is h's top bits: a shift, not a multiplication
+        // per shingle.
+        // A branch-free minimum: whether a shingle lowers its bin is a coin toss early on.
+        if k.is_power_of_two() {
+            let shift = 64 - k.trailing_zeros();
+            for &h in shingles {
+                let slot = &mut sig[h.checked_shr(shift).unwrap_or(0) as usize];
+                *slot = (*slot).min(h);
+            }
+        } else {
+            for &h in shingles {
+                let slot = &mut sig[((h as u128 * k) >> 64) as usize];
+                *slot = (*slot).min(h);
+            }
         }
         self.densify(sig);
         true
@@ -147,6 +156,7 @@ pub fn estimate_jaccard(a: &[u64], b: &[u64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shingle::mix;
 
     /// A deterministic stream of pseudo-random u64s (splitmix64).
     fn rng(seed: u64) -> impl FnMut() -> u64 {
@@ -257,6 +267,24 @@ mod tests {
                 assert_eq!(sig, reference(&set, k), "k = {k}, {size} shingles");
                 assert!(sig.iter().all(|&v| v != EMPTY));
             }
+        }
+    }
+
+    #[test]
+    fn each_bin_keeps_the_least_shingle_of_its_range() {
+        // Enough shingles that no bin is empty (no densification), for sizes that are powers
+        // of two (bins by a shift) and others (by a multiplication): the same bins.
+        let shingles: Vec<u64> = (0..5000u64).map(|i| mix(i * 7 + 1)).collect();
+        for k in [1usize, 2, 64, 100, 128, 127] {
+            let mut want = vec![u64::MAX; k];
+            for &h in &shingles {
+                let bin = ((h as u128 * k as u128) >> 64) as usize;
+                want[bin] = want[bin].min(h);
+            }
+            assert!(want.iter().all(|&v| v != u64::MAX), "k = {k}: a bin is empty");
+            let mut sig = vec![0; k];
+            assert!(minhash(&shingles, &mut sig));
+            assert_eq!(sig, want, "k = {k}");
         }
     }
 
