@@ -93,7 +93,8 @@ pub fn shingle_hashes(hashes: &[u64], n: usize, seed: u64, out: &mut Vec<u64>) {
 #[cfg(target_arch = "x86_64")]
 fn eight_at_a_time(hashes: &[u64], n: usize, seed: u64, out: &mut Vec<u64>) -> usize {
     let windows = hashes.len() - n + 1;
-    if windows < 8 || !std::arch::is_x86_feature_detected!("avx512dq") {
+    let avx512 = std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512dq");
+    if windows < 8 || !avx512 {
         return 0;
     }
     let (start, done) = (out.len(), windows / 8 * 8);
