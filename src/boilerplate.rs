@@ -41,10 +41,12 @@ const SAMPLE_PAGES: usize = 8;
 pub fn source_key(doc: &Document) -> u64 {
     let source = doc.source.trim();
     let name = if source.is_empty() { host(&doc.url) } else { source };
+    if name.is_empty() {
+        return 0;
+    }
     // Most names are short and ASCII: case-folded on the stack, not into a new String per page.
     let mut folded = [0u8; 64];
     let key = match folded.get_mut(..name.len()) {
-        _ if name.is_empty() => return 0,
         Some(folded) if name.is_ascii() => {
             folded.copy_from_slice(name.as_bytes());
             folded.make_ascii_lowercase();
