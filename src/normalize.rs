@@ -22,8 +22,14 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::shingle::mix;
 
+#[cfg(target_arch = "x86_64")]
+mod avx512;
+
 /// A normalised word: its hash, where it came from, and what kind of word it is.
+///
+/// `repr(C)`: the AVX-512 block path writes tokens as three u64 (hash, start and end, flag).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C)]
 pub struct Token {
     /// [`word_hash`] of the normalised word's UTF-8 bytes.
     pub hash: u64,
@@ -34,14 +40,31 @@ pub struct Token {
     pub stopword: bool,
 }
 
+const _: () = assert!(std::mem::size_of::<Token>() == 24);
+
 /// Reusable tokeniser: keeps its scratch buffers between documents.
 #[derive(Default)]
 pub struct Tokenizer {
     word: Vec<u8>,
     scratch: String,
+    wide: Wide,
     /// Tests turn the ASCII fast path off to check it against the general path.
     #[cfg(test)]
     general_only: bool,
+}
+
+/// Whether the processor takes the AVX-512 block path (see [`avx512`]): found once per
+/// tokeniser.
+#[derive(Clone, Copy)]
+struct Wide(bool);
+
+impl Default for Wide {
+    fn default() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        return Wide(avx512::available());
+        #[cfg(not(target_arch = "x86_64"))]
+        Wide(false)
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -98,7 +121,7 @@ impl Tokenizer {
             // Between words, the ASCII fast path takes all it can; what it leaves goes through
             // the general state machine below, one character at a time, until that word ends.
             if self.word.is_empty() && !self.general_only() {
-                i = ascii_words(bytes, i, out);
+                i = ascii_words(bytes, i, self.wide, out);
                 if i >= bytes.len() {
                     break;
                 }
@@ -172,8 +195,20 @@ impl Tokenizer {
 /// between digits, no non-ASCII letter). Returns where it stopped: the end of the text, a
 /// non-ASCII byte, or the start of a word the general path must take.
 #[inline(always)]
-fn ascii_words(bytes: &[u8], mut i: usize, out: &mut Vec<Token>) -> usize {
+fn ascii_words(bytes: &[u8], mut i: usize, wide: Wide, out: &mut Vec<Token>) -> usize {
     while i + BLOCK <= bytes.len() {
+        #[cfg(target_arch = "x86_64")]
+        if wide.0 {
+            // SAFETY: `Wide` is true only where the processor has what the path uses.
+            match unsafe { avx512::block_words(bytes, i, out) } {
+                Some(Block::Next(next)) => {
+                    i = next;
+                    continue;
+                }
+                Some(Block::Stop(at)) => return at,
+                None => {}
+            }
+        }
         match block_words(bytes, i, out) {
             Block::Next(next) => i = next,
             Block::Stop(at) => return at,
@@ -236,6 +271,7 @@ fn ascii_words(bytes: &[u8], mut i: usize, out: &mut Vec<Token>) -> usize {
 const BLOCK: usize = 64;
 
 /// Where [`block_words`] left off.
+#[derive(Debug, PartialEq, Eq)]
 enum Block {
     /// Go on with the block starting here (between words, or at the start of a word that
     /// runs past the block).

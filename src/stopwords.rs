@@ -41,6 +41,33 @@ const fn slot(packed: u64) -> usize {
     (packed.wrapping_mul(MULTIPLIER) >> (64 - SLOT_BITS)) as usize
 }
 
+/// [`is_stopword_packed`] for eight words at once, lane by lane (AVX-512): the same
+/// multiply-shift for the slot, the table's two slots gathered.
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx512 {
+    use std::arch::x86_64::*;
+
+    use super::{LONGEST, MULTIPLIER, SLOT_BITS, TABLE};
+
+    /// Bit `k` set when lane `k` of `len` and `packed` is a function word.
+    #[target_feature(enable = "avx512f,avx512dq")]
+    #[inline]
+    pub fn are_stopwords(len: __m512i, packed: __m512i) -> __mmask8 {
+        let lanes = |x: u64| _mm512_set1_epi64(x as i64);
+        let home = _mm512_srli_epi64::<{ 64 - SLOT_BITS }>(_mm512_mullo_epi64(packed, lanes(MULTIPLIER)));
+        let table = TABLE.as_ptr().cast();
+        // SAFETY: a home slot is below `SLOTS` (the top SLOT_BITS bits of a u64) and the table
+        // has `SLOTS + 1` entries, so both gathers read within it.
+        let (at, after) = unsafe {
+            let after = _mm512_add_epi64(home, lanes(1));
+            (_mm512_i64gather_epi64::<8>(home, table), _mm512_i64gather_epi64::<8>(after, table))
+        };
+        let listed = _mm512_cmpeq_epi64_mask(at, packed) | _mm512_cmpeq_epi64_mask(after, packed);
+        // 1 to LONGEST bytes, by a wrapping subtraction as `is_stopword_packed` has it.
+        listed & _mm512_cmplt_epu64_mask(_mm512_sub_epi64(len, lanes(1)), lanes(LONGEST as u64))
+    }
+}
+
 /// A word's first eight bytes as a little-endian u64, zero-padded.
 #[inline(always)]
 const fn pack(word: &[u8]) -> u64 {
