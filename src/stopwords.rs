@@ -10,14 +10,15 @@
 /// The longest function word, in bytes: at most seven, so a word's first eight bytes packed
 /// into a u64 (zero-padded) identify it exactly.
 const LONGEST: usize = 7;
-/// Slots of the hash table of function words: a power of two large enough that every word
-/// sits in its home slot or the next one (checked when the table is built, at compile time), so
-/// a look-up is two probes and no loop. 512 slots of 8 bytes stay in the L1 cache.
+/// Slots of the hash table of function words: every word sits in its home slot (checked when
+/// the table is built, at compile time), so a look-up is one probe. 512 slots of 8 bytes stay
+/// in the L1 cache.
 const SLOT_BITS: u32 = 9;
 const SLOTS: usize = 1 << SLOT_BITS;
-/// Multiplier of the table's hash (multiply-shift of the packed word), chosen so that the
-/// condition above holds.
-const MULTIPLIER: u64 = 0x5d98_1274_b245_2d4b;
+/// Multiplier of the table's hash (multiply-shift of the packed word): the first of a seeded
+/// random search that sends the 104 words to 104 different slots (about one multiplier in
+/// 40,000 does). A word added to the list may need a new one: the table's build says so.
+const MULTIPLIER: u64 = 0xb2d3_e362_0c0f_584d;
 
 /// True when `word` (normalised: lower case) is one of the function words.
 #[inline]
@@ -26,14 +27,14 @@ pub fn is_stopword(word: &[u8]) -> bool {
 }
 
 /// [`is_stopword`] for a word given by its length and its first eight bytes packed
-/// little-endian, zero-padded (what the tokeniser's fast path has at hand): two probes of a
+/// little-endian, zero-padded (what the tokeniser's fast path has at hand): one probe of a
 /// small table, without branches. The slot comes from the packed bytes, not from the word's
 /// hash, so the look-up does not wait for the hash to be computed.
 #[inline(always)]
 pub fn is_stopword_packed(len: usize, packed: u64) -> bool {
     let home = slot(packed);
     // 1 to LONGEST bytes: an empty word packs to 0, as an empty slot reads.
-    (len.wrapping_sub(1) < LONGEST) & ((TABLE[home] == packed) | (TABLE[home + 1] == packed))
+    (len.wrapping_sub(1) < LONGEST) & (TABLE[home] == packed)
 }
 
 #[inline(always)]
@@ -42,7 +43,7 @@ const fn slot(packed: u64) -> usize {
 }
 
 /// [`is_stopword_packed`] for eight words at once, lane by lane (AVX-512): the same
-/// multiply-shift for the slot, the table's two slots gathered.
+/// multiply-shift for the slot, the table's slots gathered.
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx512 {
     use std::arch::x86_64::*;
@@ -56,13 +57,10 @@ pub(crate) mod avx512 {
         let lanes = |x: u64| _mm512_set1_epi64(x as i64);
         let home = _mm512_srli_epi64::<{ 64 - SLOT_BITS }>(_mm512_mullo_epi64(packed, lanes(MULTIPLIER)));
         let table = TABLE.as_ptr().cast();
-        // SAFETY: a home slot is below `SLOTS` (the top SLOT_BITS bits of a u64) and the table
-        // has `SLOTS + 1` entries, so both gathers read within it.
-        let (at, after) = unsafe {
-            let after = _mm512_add_epi64(home, lanes(1));
-            (_mm512_i64gather_epi64::<8>(home, table), _mm512_i64gather_epi64::<8>(after, table))
-        };
-        let listed = _mm512_cmpeq_epi64_mask(at, packed) | _mm512_cmpeq_epi64_mask(after, packed);
+        // SAFETY: a home slot is below `SLOTS` (the top SLOT_BITS bits of a u64), the table's
+        // length, so the gather reads within it.
+        let at = unsafe { _mm512_i64gather_epi64::<8>(home, table) };
+        let listed = _mm512_cmpeq_epi64_mask(at, packed);
         // 1 to LONGEST bytes, by a wrapping subtraction as `is_stopword_packed` has it.
         listed & _mm512_cmplt_epu64_mask(_mm512_sub_epi64(len, lanes(1)), lanes(LONGEST as u64))
     }
@@ -80,24 +78,19 @@ const fn pack(word: &[u8]) -> u64 {
     packed
 }
 
-/// The packed function words by slot, one spare slot at the end; 0 is empty (no word packs to
-/// 0). Built at compile time.
-static TABLE: [u64; SLOTS + 1] = build_table();
+/// The packed function words by slot; 0 is empty (no word packs to 0). Built at compile time.
+static TABLE: [u64; SLOTS] = build_table();
 
-const fn build_table() -> [u64; SLOTS + 1] {
-    let mut table = [0u64; SLOTS + 1];
+const fn build_table() -> [u64; SLOTS] {
+    let mut table = [0u64; SLOTS];
     let mut w = 0;
     while w < WORDS.len() {
         let word = WORDS[w].as_bytes();
         assert!(!word.is_empty() && word.len() <= LONGEST, "a function word of 1 to 7 bytes");
         let home = slot(pack(word));
-        let mut slot = home;
-        while table[slot] != 0 {
-            slot += 1;
-        }
-        // A look-up probes two slots only.
-        assert!(slot <= home + 1, "a function word is two slots from home: change MULTIPLIER");
-        table[slot] = pack(word);
+        // A look-up probes the home slot only.
+        assert!(table[home] == 0, "two function words share a slot: change MULTIPLIER");
+        table[home] = pack(word);
         w += 1;
     }
     table
