@@ -206,7 +206,22 @@ fn ascii_words(bytes: &[u8], mut i: usize, wide: Wide, out: &mut Vec<Token>) -> 
                     continue;
                 }
                 Some(Block::Stop(at)) => return at,
-                None => {}
+                None => {
+                    // The block starts with what that path does not take. A word joined
+                    // across an apostrophe or a decimal point (or long), or a separator such as
+                    // a curly quote, is taken alone, as the scalar path would, and the next
+                    // block goes back to the AVX-512 path; anything else goes to the scalar one.
+                    if is_ascii_word(bytes[i]) {
+                        if let Some((token, next, _)) = joined_word(bytes, i) {
+                            out.push(token);
+                            i = next;
+                            continue;
+                        }
+                    } else if let Some(len) = separator_len(&bytes[i..]) {
+                        i += len;
+                        continue;
+                    }
+                }
             }
         }
         match block_words(bytes, i, out) {
