@@ -5,9 +5,10 @@
 //! look-up's third, and writing the token, each word behind the branches of the last. Here the
 //! block's word starts and lengths are compressed into byte lanes, each word's bytes are picked
 //! out of the register by a byte permutation (no load per word), and eight words are
-//! lower-cased, hashed, looked up and written at once. Blocks this path does not take (a
-//! non-ASCII byte, a word that runs on across an apostrophe or a decimal point, a word of 16
-//! bytes or more) go to the scalar path, which gives the same tokens for every block.
+//! lower-cased, hashed, looked up and written at once. At the first word this path does not
+//! take (one that runs on across an apostrophe or a decimal point, or meets a non-ASCII byte) it
+//! hands over to the scalar path, which takes that word and gives the same tokens for every
+//! block; a block with a word of 16 bytes or more is left to the scalar path whole.
 
 use std::arch::x86_64::*;
 
@@ -148,10 +149,10 @@ pub(super) fn block_words(bytes: &[u8], i: usize, out: &mut Vec<Token>) -> Optio
         // these target features, and does not inline the loads: three times slower.)
         for k in 0..3 {
             let (places, from) = FLAGS[k];
-            let two = _mm512_permutex2var_epi64(hash, load_lanes(&LAYOUT[k]), span);
-            let three = _mm512_mask_permutexvar_epi64(two, places, load_lanes(&from), flag);
+            let fields = _mm512_permutex2var_epi64(hash, load_lanes(&LAYOUT[k]), span);
+            let fields = _mm512_mask_permutexvar_epi64(fields, places, load_lanes(&from), flag);
             // SAFETY: the spare capacity holds `8 * groups` tokens, 3 registers per group.
-            unsafe { _mm512_storeu_si512(to.add(3 * g + k), three) };
+            unsafe { _mm512_storeu_si512(to.add(3 * g + k), fields) };
         }
     }
     // SAFETY: the first `found` tokens of the spare capacity are written above, each u64 of
