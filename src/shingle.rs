@@ -133,7 +133,7 @@ fn roll(values: &[u64], n: usize, seed: u64, out: &mut Vec<u64>) {
 }
 
 #[cfg(target_arch = "x86_64")]
-mod avx512 {
+pub(crate) mod avx512 {
     use std::arch::x86_64::*;
 
     use super::P;
@@ -145,7 +145,6 @@ mod avx512 {
     pub fn windows(hashes: &[u64], n: usize, seed: u64, out: &mut [u64]) {
         let eight = |x: u64| _mm512_set1_epi64(x as i64);
         let (p, seed) = (eight(P), eight(seed));
-        let (m1, m2) = (eight(0xff51_afd7_ed55_8ccd), eight(0xc4ce_b9fe_1a85_ec53));
         for (j, chunk) in out.chunks_exact_mut(8).enumerate() {
             let lanes = &hashes[8 * j..8 * j + n - 1 + 8];
             // SAFETY (both loads): `lanes[k..k + 8]` is within `lanes` (k < n); unaligned loads.
@@ -154,14 +153,20 @@ mod avx512 {
                 let v = unsafe { _mm512_loadu_si512(lanes[k..k + 8].as_ptr().cast()) };
                 sum = _mm512_add_epi64(_mm512_mullo_epi64(sum, p), v);
             }
-            // The MurmurHash3 finaliser of `sum ^ seed`, lane by lane (see `mix`).
-            let mut h = _mm512_xor_si512(sum, seed);
-            h = _mm512_mullo_epi64(_mm512_xor_si512(h, _mm512_srli_epi64::<33>(h)), m1);
-            h = _mm512_mullo_epi64(_mm512_xor_si512(h, _mm512_srli_epi64::<33>(h)), m2);
-            h = _mm512_xor_si512(h, _mm512_srli_epi64::<33>(h));
+            let h = mix(_mm512_xor_si512(sum, seed));
             // SAFETY: `chunk` holds eight u64; unaligned store.
             unsafe { _mm512_storeu_si512(chunk.as_mut_ptr().cast(), h) };
         }
+    }
+
+    /// [`super::mix`], the MurmurHash3 finaliser, lane by lane.
+    #[target_feature(enable = "avx512f,avx512dq")]
+    #[inline]
+    pub(crate) fn mix(mut h: __m512i) -> __m512i {
+        let eight = |x: u64| _mm512_set1_epi64(x as i64);
+        h = _mm512_mullo_epi64(_mm512_xor_si512(h, _mm512_srli_epi64::<33>(h)), eight(0xff51_afd7_ed55_8ccd));
+        h = _mm512_mullo_epi64(_mm512_xor_si512(h, _mm512_srli_epi64::<33>(h)), eight(0xc4ce_b9fe_1a85_ec53));
+        _mm512_xor_si512(h, _mm512_srli_epi64::<33>(h))
     }
 }
 

@@ -13,6 +13,7 @@
 use std::arch::x86_64::*;
 
 use super::{Block, Token, BLOCK, WORD_LEN, WORD_SEED};
+use crate::shingle::avx512::mix;
 use crate::stopwords;
 
 /// Whether the processor has the instructions [`block_words`] uses.
@@ -140,8 +141,8 @@ pub(super) fn block_words(bytes: &[u8], i: usize, out: &mut Vec<Token>) -> Optio
         // `word_hash`: the finaliser of the length's seed and the first eight bytes, and again
         // with the next eight for a word longer than eight.
         let seeded = _mm512_xor_si512(lanes(WORD_SEED), _mm512_mullo_epi64(len, lanes(WORD_LEN)));
-        let one = fmix(_mm512_xor_si512(seeded, first));
-        let two = fmix(_mm512_xor_si512(one, rest));
+        let one = mix(_mm512_xor_si512(seeded, first));
+        let two = mix(_mm512_xor_si512(one, rest));
         let hash = _mm512_mask_blend_epi64(_mm512_cmpgt_epu64_mask(len, lanes(8)), one, two);
         let span = _mm512_or_si512(start, _mm512_slli_epi64::<32>(_mm512_add_epi64(start, len)));
         let flag = _mm512_maskz_mov_epi64(stopwords::avx512::are_stopwords(len, first), lanes(1));
@@ -173,16 +174,6 @@ fn after_block(starts: u64, ends: u64, i: usize) -> Block {
         0 => Block::Stop(i),
         last => Block::Next(i + last),
     }
-}
-
-/// [`crate::shingle::mix`], lane by lane.
-#[target_feature(enable = "avx512f,avx512dq")]
-#[inline]
-fn fmix(mut h: __m512i) -> __m512i {
-    let lanes = |x: u64| _mm512_set1_epi64(x as i64);
-    h = _mm512_mullo_epi64(_mm512_xor_si512(h, _mm512_srli_epi64::<33>(h)), lanes(0xff51_afd7_ed55_8ccd));
-    h = _mm512_mullo_epi64(_mm512_xor_si512(h, _mm512_srli_epi64::<33>(h)), lanes(0xc4ce_b9fe_1a85_ec53));
-    _mm512_xor_si512(h, _mm512_srli_epi64::<33>(h))
 }
 
 #[cfg(test)]
