@@ -77,7 +77,7 @@ const P: u64 = 0x9e37_79b9_7f4a_7c15;
 /// Eight windows at a time where the processor has AVX-512 (64-bit multiplications in vector
 /// registers): every window's polynomial from its own values, which costs `n - 1`
 /// multiplications a window where rolling costs two, but eight lanes wide, and the mix too.
-/// Elsewhere, and for the last few windows, one window at a time, rolling.
+/// Elsewhere, and for texts of fewer than eight windows, one window at a time, rolling.
 pub fn shingle_hashes(hashes: &[u64], n: usize, seed: u64, out: &mut Vec<u64>) {
     if hashes.is_empty() || n == 0 {
         return;
@@ -88,8 +88,10 @@ pub fn shingle_hashes(hashes: &[u64], n: usize, seed: u64, out: &mut Vec<u64>) {
     roll(&hashes[done..], n, seed, out);
 }
 
-/// The first windows of `n` of `hashes` (at least `n` of them), a multiple of eight, hashed
-/// eight at a time into `out` where the processor can: how many.
+/// The windows of `n` of `hashes` (at least `n` of them) hashed eight at a time into `out` where
+/// the processor can: how many (all of them, or none). The last windows short of a multiple
+/// of eight come from one more group of eight that overlaps the one before, keeping its last
+/// few: rolling them one by one cost more than the rest of the windows of a short text.
 #[cfg(target_arch = "x86_64")]
 fn eight_at_a_time(hashes: &[u64], n: usize, seed: u64, out: &mut Vec<u64>) -> usize {
     let windows = hashes.len() - n + 1;
@@ -97,11 +99,16 @@ fn eight_at_a_time(hashes: &[u64], n: usize, seed: u64, out: &mut Vec<u64>) -> u
     if windows < 8 || !avx512 {
         return 0;
     }
-    let (start, done) = (out.len(), windows / 8 * 8);
-    out.resize(start + done, 0);
-    // SAFETY: the processor has AVX-512 F and DQ (checked just above).
+    let (start, whole) = (out.len(), windows / 8 * 8);
+    out.resize(start + whole, 0);
+    // SAFETY (both): the processor has AVX-512 F and DQ (checked just above).
     unsafe { avx512::windows(hashes, n, seed, &mut out[start..]) };
-    done
+    if whole < windows {
+        let mut last = [0; 8];
+        unsafe { avx512::windows(&hashes[windows - 8..], n, seed, &mut last) };
+        out.extend_from_slice(&last[8 - (windows - whole)..]);
+    }
+    windows
 }
 
 #[cfg(not(target_arch = "x86_64"))]
@@ -504,8 +511,9 @@ mod tests {
 
     #[test]
     fn every_window_is_its_polynomial_mixed() {
-        // Lengths around multiples of eight, so that both the eight-wide path (where the
-        // processor has it) and the rolling one take windows, and window sizes up to past the
+        // Lengths around multiples of eight, so that the eight-wide path (where the processor
+        // has it) takes whole groups only, and a last group overlapping the one before, and the
+        // rolling path takes texts of fewer than eight windows; window sizes up to past the
         // length.
         for len in [1, 7, 8, 9, 16, 23, 64, 101] {
             let hashes: Vec<u64> = (0..len as u64).map(|i| mix(i ^ 0xabc)).collect();
