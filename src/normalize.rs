@@ -27,7 +27,9 @@ mod avx512;
 
 /// A normalised word: its hash, where it came from, and what kind of word it is.
 ///
-/// `repr(C)`: the AVX-512 block path writes tokens as three u64 (hash, start and end, flag).
+/// `repr(C)`, with no padding: the AVX-512 block path writes tokens as three u64 (hash, start
+/// and end, flag), and the shingles' AVX-512 path reads them so, which is only defined when
+/// every byte is a field's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(C)]
 pub struct Token {
@@ -38,9 +40,17 @@ pub struct Token {
     pub end: u32,
     /// True for function words (see [`crate::stopwords`]); the spin-resistant view keeps only these.
     pub stopword: bool,
+    /// Always zero: the bytes the flag's u64 would otherwise leave as padding.
+    pad: [u8; 7],
 }
 
 const _: () = assert!(std::mem::size_of::<Token>() == 24);
+
+impl Token {
+    pub fn new(hash: u64, start: u32, end: u32, stopword: bool) -> Token {
+        Token { hash, start, end, stopword, pad: [0; 7] }
+    }
+}
 
 /// Reusable tokeniser: keeps its scratch buffers between documents.
 #[derive(Default)]
@@ -516,7 +526,7 @@ fn ascii_token(bytes: &[u8], start: usize, len: usize) -> Token {
         let one = mix(WORD_SEED ^ (len as u64).wrapping_mul(WORD_LEN) ^ first);
         let hash = if len > 8 { mix(one ^ next) } else { one };
         let stopword = crate::stopwords::is_stopword_packed(len, first);
-        return Token { hash, start: start as u32, end: (start + len) as u32, stopword };
+        return Token::new(hash, start as u32, (start + len) as u32, stopword);
     }
     padded_token(&ascii_lower(bytes, start, start + len), len, start)
 }
@@ -614,7 +624,7 @@ fn ascii_lower(bytes: &[u8], start: usize, end: usize) -> [u8; FAST_WORD] {
 #[inline]
 fn word_token(word: &[u8], start: usize, end: usize) -> Token {
     let hash = word_hash(word);
-    Token { hash, start: start as u32, end: end as u32, stopword: crate::stopwords::is_stopword(word) }
+    Token::new(hash, start as u32, end as u32, crate::stopwords::is_stopword(word))
 }
 
 /// The token of a word the fast path lower-cased into a zero-padded buffer: [`word_token`]
@@ -633,7 +643,7 @@ fn padded_token(lower: &[u8; FAST_WORD], len: usize, start: usize) -> Token {
     }
     let first = u64::from_le_bytes(lower[..8].try_into().unwrap_or_default());
     let stopword = crate::stopwords::is_stopword_packed(len, first);
-    Token { hash, start: start as u32, end: (start + len) as u32, stopword }
+    Token::new(hash, start as u32, (start + len) as u32, stopword)
 }
 
 /// The token of a word of one to seven bytes, lower-cased and packed into `lower`: one step of
@@ -642,7 +652,7 @@ fn padded_token(lower: &[u8; FAST_WORD], len: usize, start: usize) -> Token {
 fn short_token(lower: u64, len: usize, start: usize) -> Token {
     let hash = mix(WORD_SEED ^ (len as u64).wrapping_mul(WORD_LEN) ^ lower);
     let stopword = crate::stopwords::is_stopword_packed(len, lower);
-    Token { hash, start: start as u32, end: (start + len) as u32, stopword }
+    Token::new(hash, start as u32, (start + len) as u32, stopword)
 }
 
 /// The token of a word of eight to fifteen bytes, lower-cased and packed into two u64 (the
@@ -654,7 +664,7 @@ fn long_token(lower: [u64; 2], len: usize, start: usize) -> Token {
     if len > 8 {
         hash = mix(hash ^ lower[1]);
     }
-    Token { hash, start: start as u32, end: (start + len) as u32, stopword: false }
+    Token::new(hash, start as u32, (start + len) as u32, false)
 }
 
 /// A mask of the low `n` bytes of a u64, `n` below 8.
@@ -765,8 +775,7 @@ mod tests {
 
     #[test]
     fn the_fingerprint_is_the_polynomial_of_the_word_hashes() {
-        let tokens: Vec<Token> =
-            (0..40u64).map(|i| Token { hash: mix(i), start: 0, end: 0, stopword: false }).collect();
+        let tokens: Vec<Token> = (0..40u64).map(|i| Token::new(mix(i), 0, 0, false)).collect();
         for n in 0..tokens.len() {
             let one_by_one =
                 tokens[..n].iter().fold(0u64, |h, t| h.wrapping_mul(0x9e37_79b9_7f4a_7c15).wrapping_add(t.hash));

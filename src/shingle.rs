@@ -45,25 +45,49 @@ pub fn shingles(tokens: &[Token], view: View, n: usize, scratch: &mut Vec<u64>, 
     if scratch.len() < tokens.len() {
         scratch.resize(tokens.len(), 0);
     }
-    let kept = match view {
+    let kept = view_hashes(tokens, view, scratch);
+    shingle_hashes(&scratch[..kept], n, view.seed(n), out);
+}
+
+/// The hashes of the tokens of `view` (all, or only the function words), in order, written to
+/// the start of `out` (as long as `tokens` at least): how many. Eight tokens at a time where the
+/// processor has AVX-512.
+fn view_hashes(tokens: &[Token], view: View, out: &mut [u64]) -> usize {
+    let (done, mut kept) = eight_tokens_at_a_time(tokens, view, out);
+    let rest = &tokens[done..];
+    match view {
         View::Words => {
-            for (s, t) in scratch.iter_mut().zip(tokens) {
+            for (s, t) in out[kept..].iter_mut().zip(rest) {
                 *s = t.hash;
             }
-            tokens.len()
+            kept += rest.len();
         }
         View::Skeleton => {
             // The function words, compacted without a branch: whether a word is a function
             // word is a coin toss the branch predictor loses half the time.
-            let mut kept = 0;
-            for t in tokens {
-                scratch[kept] = t.hash;
+            for t in rest {
+                out[kept] = t.hash;
                 kept += t.stopword as usize;
             }
-            kept
         }
-    };
-    shingle_hashes(&scratch[..kept], n, view.seed(n), out);
+    }
+    kept
+}
+
+/// [`view_hashes`] of the first tokens, a multiple of eight, where the processor can: how many
+/// tokens were read, and how many hashes written.
+#[cfg(target_arch = "x86_64")]
+fn eight_tokens_at_a_time(tokens: &[Token], view: View, out: &mut [u64]) -> (usize, usize) {
+    if !std::arch::is_x86_feature_detected!("avx512f") {
+        return (0, 0);
+    }
+    // SAFETY: the processor has AVX-512 F (checked just above).
+    unsafe { avx512::view_hashes(tokens, view == View::Skeleton, out) }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn eight_tokens_at_a_time(_: &[Token], _: View, _: &mut [u64]) -> (usize, usize) {
+    (0, 0)
 }
 
 /// The multiplier of the shingles' polynomial (odd, so every power of it is invertible and two
@@ -144,6 +168,7 @@ pub(crate) mod avx512 {
     use std::arch::x86_64::*;
 
     use super::P;
+    use crate::normalize::Token;
 
     /// `out[j]` = the window of `n` values from `hashes[j]`, polynomial and mix as
     /// [`super::shingle_hashes`] has them, for `out.len()` windows (a multiple of eight, each
@@ -164,6 +189,49 @@ pub(crate) mod avx512 {
             // SAFETY: `chunk` holds eight u64; unaligned store.
             unsafe { _mm512_storeu_si512(chunk.as_mut_ptr().cast(), h) };
         }
+    }
+
+    /// [`super::view_hashes`] of the first `tokens.len() / 8 * 8` tokens: eight tokens are
+    /// three registers (`Token` is three u64 with no padding: hash, start and end, flag), their
+    /// hashes and flags picked out by permutations, and a skeleton's function words compacted
+    /// in a register. How many tokens were read, and how many hashes written.
+    #[target_feature(enable = "avx512f")]
+    pub fn view_hashes(tokens: &[Token], skeleton: bool, out: &mut [u64]) -> (usize, usize) {
+        let whole = tokens.len() / 8 * 8;
+        assert!(out.len() >= whole);
+        let index = |i: [i64; 8]| _mm512_set_epi64(i[7], i[6], i[5], i[4], i[3], i[2], i[1], i[0]);
+        // Token k's hash is u64 3k of the three registers, its flag u64 3k + 2; an index of 8
+        // or more picks from the second register of a permutation.
+        let (hashes_ab, hashes_c) = (index([0, 3, 6, 9, 12, 15, 0, 0]), index([0, 1, 2, 3, 4, 5, 10, 13]));
+        let (flags_ab, flags_c) = (index([2, 5, 8, 11, 14, 0, 0, 0]), index([0, 1, 2, 3, 4, 9, 12, 15]));
+        let (mut read, mut kept) = (0, 0);
+        let from = tokens.as_ptr().cast::<__m512i>();
+        let to = out.as_mut_ptr();
+        while read < whole {
+            // SAFETY: tokens `read..read + 8` are within `tokens`, 192 bytes as three unaligned
+            // loads, every byte a field's (see `Token`).
+            let (a, b, c) = unsafe {
+                let at = from.add(3 * read / 8);
+                (_mm512_loadu_si512(at), _mm512_loadu_si512(at.add(1)), _mm512_loadu_si512(at.add(2)))
+            };
+            let hashes = _mm512_permutex2var_epi64(_mm512_permutex2var_epi64(a, hashes_ab, b), hashes_c, c);
+            if skeleton {
+                let flags = _mm512_permutex2var_epi64(_mm512_permutex2var_epi64(a, flags_ab, b), flags_c, c);
+                let words = _mm512_test_epi64_mask(flags, flags);
+                let count = words.count_ones() as usize;
+                let compact = _mm512_maskz_compress_epi64(words, hashes);
+                // SAFETY: writes `kept..kept + count` of `out`, within `..read + 8`, so within
+                // `out` (masked lanes are not written).
+                unsafe { _mm512_mask_storeu_epi64(to.add(kept).cast(), ((1u16 << count) - 1) as u8, compact) };
+                kept += count;
+            } else {
+                // SAFETY: `read..read + 8` is within `out`; unaligned store.
+                unsafe { _mm512_storeu_si512(to.add(read).cast(), hashes) };
+                kept += 8;
+            }
+            read += 8;
+        }
+        (read, kept)
     }
 
     /// [`super::mix`], the MurmurHash3 finaliser, lane by lane.
@@ -409,6 +477,24 @@ mod tests {
         out.clear();
         shingles(&[], View::Words, 5, &mut s, &mut out);
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn a_views_hashes_are_its_tokens_hashes_in_order() {
+        // Token counts around multiples of eight (the AVX-512 path, where the processor has
+        // it, takes groups of eight and leaves the rest), a third of them function words.
+        for len in [0, 1, 7, 8, 9, 16, 23, 64, 101] {
+            let tokens: Vec<Token> = (0..len as u32)
+                .map(|i| Token::new(mix(i as u64), i, i + 1, mix(i as u64 ^ 99).is_multiple_of(3)))
+                .collect();
+            for view in [View::Words, View::Skeleton] {
+                let mut out = vec![0; len];
+                let kept = view_hashes(&tokens, view, &mut out);
+                let want: Vec<u64> =
+                    tokens.iter().filter(|t| view == View::Words || t.stopword).map(|t| t.hash).collect();
+                assert_eq!(&out[..kept], &want[..], "{len} tokens, {view:?}");
+            }
+        }
     }
 
     #[test]

@@ -157,7 +157,7 @@ pub(super) fn block_words(bytes: &[u8], i: usize, out: &mut Vec<Token>) -> Optio
         }
     }
     // SAFETY: the first `found` tokens of the spare capacity are written above, each u64 of
-    // them (a flag is 0 or 1, so the `bool` is valid; the rest of its u64 is padding).
+    // them (a flag is 0 or 1, so the `bool` is valid, and the `pad` bytes after it zero).
     unsafe { out.set_len(written + found) };
     Some(next)
 }
@@ -240,7 +240,7 @@ mod tests {
             // Blocks start between words: at the text's start, or just after a space.
             let after_space = bytes.iter().position(|&b| b == b' ').map(|p| p + 1);
             for i in std::iter::once(0).chain(after_space).filter(|i| i + BLOCK <= bytes.len()) {
-                let (mut wide, mut scalar) = (vec![Token { hash: 1, start: 2, end: 3, stopword: true }], vec![]);
+                let (mut wide, mut scalar) = (vec![Token::new(1, 2, 3, true)], vec![]);
                 scalar.clone_from(&wide);
                 // SAFETY: `available` said the processor has what the path uses.
                 let block = unsafe { block_words(bytes, i, &mut wide) };
