@@ -747,15 +747,17 @@ pub fn normalize(text: &str) -> String {
 /// A fingerprint of the whole normalised text: equal for texts that differ only in what
 /// normalisation folds away.
 pub fn text_fingerprint(tokens: &[Token]) -> u64 {
-    // A polynomial in an odd multiplier over the word hashes (order matters), evaluated four
-    // words at a time: h * K^4 + (a K^3 + b K^2 + c K + d) is four steps of h * K + word, but
-    // only one multiplication and one addition wait on the previous words.
+    // A polynomial in an odd multiplier over the word hashes (order matters). Where the
+    // processor has AVX-512, the words up to a multiple of eight go eight at a time, one per
+    // lane (it was a quarter of the sketching worker's own samples). The rest four words at a
+    // time: h * K^4 + (a K^3 + b K^2 + c K + d) is four steps of h * K + word, but only one
+    // multiplication and one addition wait on the previous words.
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
     const K2: u64 = K.wrapping_mul(K);
     const K3: u64 = K2.wrapping_mul(K);
     const K4: u64 = K2.wrapping_mul(K2);
-    let mut fours = tokens.chunks_exact(4);
-    let mut sum = 0u64;
+    let (done, mut sum) = eight_at_a_time(tokens, K);
+    let mut fours = tokens[done..].chunks_exact(4);
     for w in &mut fours {
         let next = (w[0].hash.wrapping_mul(K3))
             .wrapping_add(w[1].hash.wrapping_mul(K2))
@@ -767,6 +769,22 @@ pub fn text_fingerprint(tokens: &[Token]) -> u64 {
         sum = sum.wrapping_mul(K).wrapping_add(t.hash);
     }
     mix(sum ^ tokens.len() as u64)
+}
+
+/// The polynomial in `k` of the hashes of the first tokens, a multiple of eight, eight at a
+/// time where the processor has AVX-512: how many tokens, and the polynomial (0 for none).
+#[cfg(target_arch = "x86_64")]
+fn eight_at_a_time(tokens: &[Token], k: u64) -> (usize, u64) {
+    if !(is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512dq")) {
+        return (0, 0);
+    }
+    // SAFETY: the processor has AVX-512 F and DQ (checked just above).
+    unsafe { crate::shingle::avx512::hash_polynomial(tokens, k) }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn eight_at_a_time(_: &[Token], _: u64) -> (usize, u64) {
+    (0, 0)
 }
 
 #[cfg(test)]

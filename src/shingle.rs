@@ -234,6 +234,37 @@ pub(crate) mod avx512 {
         (read, kept)
     }
 
+    /// The polynomial in `k` of the hashes of the first `m = tokens.len() / 8 * 8` tokens,
+    /// `sum of hash_i * k^(m - 1 - i)`, and `m`: eight accumulators, each a polynomial in `k^8`
+    /// of every eighth hash, weighted by `k^7` down to `1` at the end. Tokens are loaded as
+    /// [`view_hashes`] loads them.
+    #[target_feature(enable = "avx512f,avx512dq")]
+    pub fn hash_polynomial(tokens: &[Token], k: u64) -> (usize, u64) {
+        let whole = tokens.len() / 8 * 8;
+        let index = |i: [i64; 8]| _mm512_set_epi64(i[7], i[6], i[5], i[4], i[3], i[2], i[1], i[0]);
+        let (hashes_ab, hashes_c) = (index([0, 3, 6, 9, 12, 15, 0, 0]), index([0, 1, 2, 3, 4, 5, 10, 13]));
+        let mut powers = [1u64; 9];
+        for p in (0..8).rev() {
+            powers[p] = powers[p + 1].wrapping_mul(k);
+        }
+        // powers[j] = k^(8 - j): the step is k^8, lane j's weight k^(7 - j) = powers[j + 1].
+        let step = _mm512_set1_epi64(powers[0] as i64);
+        let mut sum = _mm512_setzero_si512();
+        let from = tokens.as_ptr().cast::<__m512i>();
+        for read in (0..whole).step_by(8) {
+            // SAFETY: as in `view_hashes`.
+            let (a, b, c) = unsafe {
+                let at = from.add(3 * read / 8);
+                (_mm512_loadu_si512(at), _mm512_loadu_si512(at.add(1)), _mm512_loadu_si512(at.add(2)))
+            };
+            let hashes = _mm512_permutex2var_epi64(_mm512_permutex2var_epi64(a, hashes_ab, b), hashes_c, c);
+            sum = _mm512_add_epi64(_mm512_mullo_epi64(sum, step), hashes);
+        }
+        // SAFETY: eight u64 from `powers[1..9]`; unaligned load.
+        let weights = unsafe { _mm512_loadu_si512(powers[1..].as_ptr().cast()) };
+        (whole, _mm512_reduce_add_epi64(_mm512_mullo_epi64(sum, weights)) as u64)
+    }
+
     /// [`super::mix`], the MurmurHash3 finaliser, lane by lane.
     #[target_feature(enable = "avx512f,avx512dq")]
     #[inline]
