@@ -106,6 +106,24 @@ fn eight_bands_at_a_time(_: &[u64], _: usize, _: &mut Vec<u32>) -> usize {
     0
 }
 
+/// The hashes `h` of the first `hashes`, a multiple of eight, with `h & mask == 0`, written in
+/// order to the start of `out` (as long as `hashes` at least), eight at a time where the
+/// processor has AVX-512: how many hashes were read, and how many written. The branch-free
+/// loop one at a time was two thirds of finding the anchors.
+#[cfg(target_arch = "x86_64")]
+fn eight_sampled_at_a_time(hashes: &[u64], mask: u64, out: &mut [u64]) -> (usize, usize) {
+    if !std::arch::is_x86_feature_detected!("avx512f") {
+        return (0, 0);
+    }
+    // SAFETY: the processor has AVX-512 F (checked just above).
+    unsafe { avx512::sample(hashes, mask, out) }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn eight_sampled_at_a_time(_: &[u64], _: u64, _: &mut [u64]) -> (usize, usize) {
+    (0, 0)
+}
+
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
     use std::arch::x86_64::*;
@@ -140,6 +158,31 @@ mod avx512 {
             unsafe { _mm256_storeu_si256(keys.as_mut_ptr().cast(), _mm512_cvtepi64_epi32(_mm512_srli_epi64::<32>(h))) };
             out.extend_from_slice(&keys[..(bands - first).min(8)]);
         }
+    }
+
+    /// [`super::eight_sampled_at_a_time`]: eight hashes a register, the sampled ones compacted
+    /// in it and written with a masked store.
+    #[target_feature(enable = "avx512f")]
+    pub fn sample(hashes: &[u64], mask: u64, out: &mut [u64]) -> (usize, usize) {
+        let whole = hashes.len() / 8 * 8;
+        assert!(out.len() >= whole);
+        let mask = _mm512_set1_epi64(mask as i64);
+        let (mut read, mut kept) = (0, 0);
+        while read < whole {
+            // SAFETY: `read..read + 8` is within `hashes`; unaligned load.
+            let v = unsafe { _mm512_loadu_si512(hashes.as_ptr().add(read).cast()) };
+            let taken = _mm512_testn_epi64_mask(v, mask);
+            let count = taken.count_ones() as usize;
+            // SAFETY: writes `kept..kept + count` of `out`, within `..read + 8`, so within `out`
+            // (masked lanes are not written).
+            let compact = _mm512_maskz_compress_epi64(taken, v);
+            unsafe {
+                _mm512_mask_storeu_epi64(out.as_mut_ptr().add(kept).cast(), ((1u16 << count) - 1) as u8, compact)
+            };
+            kept += count;
+            read += 8;
+        }
+        (read, kept)
     }
 }
 
@@ -488,12 +531,13 @@ pub fn anchors(shingles: &[u64], scratch: &mut Vec<u64>, out: &mut Vec<u32>) -> 
     // `h % rate == 0` is a mask test, not a division per shingle. Every shingle is written and
     // the count goes up for the sampled ones, without a branch: one shingle in 16 is taken, at
     // random, which a branch predictor cannot learn (a filtering loop spent more time in its
-    // mispredictions than in the loop).
+    // mispredictions than in the loop). Eight at a time, compacted in a register, where the
+    // processor has AVX-512.
     if scratch.len() < shingles.len() {
         scratch.resize(shingles.len(), 0);
     }
-    let mut taken = 0;
-    for &h in shingles {
+    let (read, mut taken) = eight_sampled_at_a_time(shingles, ANCHOR_RATE - 1, scratch);
+    for &h in &shingles[read..] {
         scratch[taken] = h;
         taken += (h & (ANCHOR_RATE - 1) == 0) as usize;
     }
@@ -771,6 +815,25 @@ mod anchor_tests {
         let expected =
             hashes[..300].iter().filter(|&&h| h % (ANCHOR_RATE * 4) == 0 || h % (ANCHOR_RATE * 16) == 0).count();
         assert!(in_long <= expected + 1);
+    }
+
+    #[test]
+    fn anchors_are_the_sparsest_sample_that_fits() {
+        // Lengths around multiples of eight (the AVX-512 sampling, where the processor has it,
+        // takes groups of eight), and long enough to need sparser levels.
+        for len in [0, 1, 7, 8, 9, 17, 100, 300, 1000, 4001, 30_000] {
+            let hashes: Vec<u64> = (0..len as u64).map(|i| mix(i ^ 0xa11)).collect();
+            let mut got = vec![9];
+            let level = anchors(&hashes, &mut vec![3; 2], &mut got);
+            let rate = ANCHOR_RATE << (2 * level);
+            let mut want: Vec<u32> = hashes.iter().filter(|&&h| h % rate == 0).map(|&h| (h >> 32) as u32).collect();
+            want.sort_unstable();
+            want.dedup();
+            assert_eq!(got[1..], want[..], "{len} shingles");
+            let denser: Vec<u64> = hashes.iter().copied().filter(|&h| h % (rate / 4) == 0).collect();
+            assert!(level == 0 || denser.len() > MAX_ANCHORS, "{len} shingles: level {level} not needed");
+            assert!(want.len() <= MAX_ANCHORS);
+        }
     }
 
     #[test]
