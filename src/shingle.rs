@@ -316,6 +316,22 @@ pub fn sort_by_hash<T: Copy + Default>(v: &mut Vec<T>, hash: impl Fn(&T) -> u64)
     *v = out;
 }
 
+/// Each of `hashes` with its position, `(hashes[i], i)`, sorted by hash as [`sort_by_hash`]
+/// sorts (stable: a repeated hash's positions in order), without building the pairs unsorted
+/// first.
+pub fn sort_with_positions(hashes: &[u64]) -> Vec<(u64, u32)> {
+    let at = |i: usize| (hashes[i], i as u32);
+    let n = hashes.len();
+    if n < 64 {
+        let mut v: Vec<(u64, u32)> = (0..n).map(at).collect();
+        v.sort_by_key(|x| x.0);
+        return v;
+    }
+    let mut out = vec![(0, 0); n];
+    sort_items_into(n, at, &mut out, 1, &|x: &(u64, u32)| x.0);
+    out
+}
+
 /// The buckets of a counting sort on the top `bits` bits of the hashes: the items whose hash
 /// starts with `b` are `ends[b - 1]..ends[b]` (from 0 for `b = 0`) of the sorted items. With
 /// about two buckets per item, a bucket holds an item or two: finding a hash among the sorted
@@ -370,12 +386,23 @@ pub fn sort_into_buckets<T: Copy + Default>(v: &mut Vec<T>, hash: impl Fn(&T) ->
 /// sum. Sorting millions of anchors in buckets of thousands, where many keys are equal and the
 /// counters no longer fit in L1, two per item was 10 % slower: that sort keeps one per item.
 fn sort_into<T: Copy>(src: &[T], out: &mut [T], spread: u32, hash: &impl Fn(&T) -> u64) -> Buckets {
-    let n = src.len();
+    sort_items_into(src.len(), |i| src[i], out, spread, hash)
+}
+
+/// [`sort_into`] of the `n` items `item(0)`, `item(1)`, ... made as they are read: no vector of
+/// them unsorted.
+fn sort_items_into<T: Copy>(
+    n: usize,
+    item: impl Fn(usize) -> T,
+    out: &mut [T],
+    spread: u32,
+    hash: &impl Fn(&T) -> u64,
+) -> Buckets {
     let bits = (n.next_power_of_two().trailing_zeros() + spread).max(1);
     let shift = 64 - bits;
     let mut starts = vec![0u32; (1 << bits) + 1];
-    for x in src {
-        starts[(hash(x) >> shift) as usize + 1] += 1;
+    for i in 0..n {
+        starts[(hash(&item(i)) >> shift) as usize + 1] += 1;
     }
     // The running sum in a register: written as `starts[i] += starts[i - 1]`, the compiler once
     // kept it in memory, each step waiting for the last one's store (sorting twice as slow).
@@ -384,9 +411,10 @@ fn sort_into<T: Copy>(src: &[T], out: &mut [T], spread: u32, hash: &impl Fn(&T) 
         sum += *s;
         *s = sum;
     }
-    for x in src {
-        let slot = &mut starts[(hash(x) >> shift) as usize];
-        out[*slot as usize] = *x;
+    for i in 0..n {
+        let x = item(i);
+        let slot = &mut starts[(hash(&x) >> shift) as usize];
+        out[*slot as usize] = x;
         *slot += 1;
     }
     // Hashes that are not uniform (many equal top bits) could make the insertion sort
@@ -579,6 +607,18 @@ mod tests {
             want.sort_by_key(|e| e.0);
             sort_by_hash(&mut v, |e| e.0);
             assert_eq!(v, want, "n = {n}, small hashes");
+        }
+    }
+
+    #[test]
+    fn hashes_with_positions_sort_stably() {
+        for n in [0, 10, 63, 64, 500, 4097] {
+            // Many repeated hashes, and hashes that are not uniform at all (every top bit zero).
+            for hashes in [(0..n).map(|i| mix(i % 37)).collect::<Vec<u64>>(), (0..n).map(|i| i % 37).collect()] {
+                let mut want: Vec<(u64, u32)> = hashes.iter().enumerate().map(|(i, &h)| (h, i as u32)).collect();
+                want.sort_by_key(|e| e.0);
+                assert_eq!(sort_with_positions(&hashes), want, "n = {n}");
+            }
         }
     }
 

@@ -59,9 +59,8 @@ impl Profile {
         let mut scratch = Vec::new();
         let mut w5_seq = Vec::with_capacity(tokens.len());
         shingles(&tokens, View::Words, LONG_N, &mut scratch, &mut w5_seq);
-        let mut w5_at: Vec<(u64, u32)> = w5_seq.iter().enumerate().map(|(i, &h)| (h, i as u32)).collect();
+        let w5_at = crate::shingle::sort_with_positions(&w5_seq);
         drop(w5_seq);
-        crate::shingle::sort_by_hash(&mut w5_at, |x| x.0);
         let mut w5: Vec<u64> = w5_at.iter().map(|x| x.0).collect();
         w5.dedup();
         Profile {
