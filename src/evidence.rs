@@ -66,11 +66,11 @@ impl<'a> Original<'a> {
         if tokens.len() < MIN_WORDS {
             return Original { tokens, index: Vec::new(), buckets: Buckets::default(), refrain: Vec::new() };
         }
-        let mut index: Vec<(u64, u32)> = tokens.windows(3).enumerate().map(|(i, w)| (trigram(w), i as u32)).collect();
         // The counting sort's buckets are the table to look 3-grams up in: building an
         // open-addressing table of the distinct 3-grams besides, as before, took a third of
         // the time of building an original.
-        let buckets = sort_into_buckets(&mut index, |e| e.0);
+        let (index, buckets) =
+            sort_into_buckets(tokens.len() - 2, |i| (trigram(&tokens[i..i + 3]), i as u32), |e: &(u64, u32)| e.0);
         let mut refrain = vec![false; index.len()];
         for group in index.chunk_by(|x, y| x.0 == y.0).filter(|g| g.len() > MAX_REPEATS) {
             group.iter().for_each(|e| refrain[e.1 as usize] = true);

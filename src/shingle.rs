@@ -367,12 +367,17 @@ impl Buckets {
     }
 }
 
-/// [`sort_by_hash`] for a search by hash later: keeps the counting sort's [`Buckets`].
-pub fn sort_into_buckets<T: Copy + Default>(v: &mut Vec<T>, hash: impl Fn(&T) -> u64) -> Buckets {
-    let mut out = vec![T::default(); v.len()];
-    let buckets = sort_into(v, &mut out, 1, &hash);
-    *v = out;
-    buckets
+/// The `n` items `item(0)`, `item(1)`, ... sorted by hash as [`sort_by_hash`] sorts them
+/// (made as the sort reads them, with no vector of them unsorted), for a search by hash later:
+/// with the counting sort's [`Buckets`].
+pub fn sort_into_buckets<T: Copy + Default>(
+    n: usize,
+    item: impl Fn(usize) -> T,
+    hash: impl Fn(&T) -> u64,
+) -> (Vec<T>, Buckets) {
+    let mut out = vec![T::default(); n];
+    let buckets = sort_items_into(n, item, &mut out, 1, &hash);
+    (out, buckets)
 }
 
 /// `src` sorted by `hash` into `out` (as long): a stable counting sort on the hashes' top bits,
@@ -635,10 +640,9 @@ mod tests {
                         r
                     }
                 };
-                let mut v: Vec<(u64, u32)> = (0..n as u32).map(|i| (key(i), i)).collect();
-                let mut want = v.clone();
+                let mut want: Vec<(u64, u32)> = (0..n as u32).map(|i| (key(i), i)).collect();
                 want.sort_by_key(|e| e.0);
-                let buckets = sort_into_buckets(&mut v, |e| e.0);
+                let (v, buckets) = sort_into_buckets(n, |i| (key(i as u32), i as u32), |e| e.0);
                 assert_eq!(v, want, "n = {n}, sorted and stable");
                 for probe in (0..n as u32).map(key).chain((0..50).map(|i| mix(i + (1 << 40)))) {
                     let expected: Vec<(u64, u32)> = v.iter().copied().filter(|e| e.0 == probe).collect();
