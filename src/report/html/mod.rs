@@ -221,7 +221,7 @@ pub fn comparison(
         pair.cluster,
         cp.relation.map(page::badge).unwrap_or_default(),
         escape::text(display_title(cp)),
-        cp.similarity.map_or(String::new(), |s| format!("{s:.2}"))
+        cp.similarity.map_or(String::new(), |s| crate::report::csv::decimals(s, 2))
     );
     let (Some(o), Some(d)) = (original, copy) else {
         let missing = if original.is_none() { &pair.original.doc_id } else { &cp.doc_id };
@@ -239,10 +239,10 @@ pub fn comparison(
     let hb = if verbatim { None } else { Some(highlight(&d.text, segments, Side::Copy, lim, &d.id, matches)?) };
     let passages: BTreeSet<u32> = segments.iter().map(|s| s.passage).collect();
     let words: u64 = segments.iter().map(|s| s.words as u64).sum();
-    let share = ha.copied_chars as f64 / o.text.chars().count().max(1) as f64 * 100.0;
+    let share = crate::report::csv::decimals(ha.copied_chars as f64 / o.text.chars().count().max(1) as f64 * 100.0, 0);
     let _ = writeln!(
         b,
-        "<p class=\"muted\">{} passage{}, {words} matching words, {share:.0}% of the original's text; \
+        "<p class=\"muted\">{} passage{}, {words} matching words, {share}% of the original's text; \
          {} words changed in the copy ({} in the original).</p>",
         passages.len(),
         if passages.len() == 1 { "" } else { "s" },
